@@ -1,0 +1,86 @@
+"""Shared CLI plumbing: options, JSON output, one-line errors with a hint and an exit code."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from idic.errors import IdicError, InputError, NotFoundError, WorkspaceError
+
+console = Console(stderr=True)
+out = Console()
+
+WorkspaceOpt = Annotated[
+    Path | None,
+    typer.Option("--workspace", "-w", help="Workspace folder [env IDIC_WORKSPACE; default ./idic-workspace]"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object (for scripts)")]
+EngineOpt = Annotated[
+    str | None, typer.Option("--engine", help="duckdb (default) or spark [env IDIC_ENGINE]")
+]
+
+EXIT_CODES: dict[type[IdicError], int] = {
+    InputError: 2,
+    NotFoundError: 3,
+    WorkspaceError: 4,
+}
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, datetime | date):
+        return o.isoformat()
+    if isinstance(o, Decimal):
+        return float(o)
+    if isinstance(o, Path):
+        return str(o)
+    if hasattr(o, "item"):
+        return o.item()
+    if hasattr(o, "tolist"):
+        return o.tolist()
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def emit_json(obj: Any) -> None:
+    """Print ``obj`` as one JSON document on stdout."""
+    sys.stdout.write(json.dumps(obj, default=_default) + "\n")
+    sys.stdout.flush()
+
+
+def exit_code(err: IdicError) -> int:
+    for cls, code in EXIT_CODES.items():
+        if isinstance(err, cls):
+            return code
+    return 1
+
+
+@contextmanager
+def handle_errors() -> Iterator[None]:
+    """Turn idic errors into one red line (plus hint) on stderr and a meaningful exit code."""
+    try:
+        yield
+    except IdicError as err:
+        console.print(f"[bold red]error:[/] {err}", highlight=False, soft_wrap=True)
+        if err.hint:
+            console.print(f"[dim]hint: {err.hint}[/]", highlight=False, soft_wrap=True)
+        raise typer.Exit(exit_code(err)) from None
+
+
+def command(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator: run a command body inside :func:`handle_errors`."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with handle_errors():
+            return fn(*args, **kwargs)
+
+    return wrapper

@@ -1,0 +1,97 @@
+"""Backend-neutral engine interface (Splink's ``DatabaseAPI`` idea: few methods per backend)."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+import pyarrow as pa
+
+from idic.errors import NotFoundError
+
+TableLike = ir.Table | pa.Table | pd.DataFrame
+
+
+class Engine(ABC):
+    """Tables in, tables out. Implementations: :mod:`idic.engine.duck`, :mod:`idic.engine.spark`."""
+
+    name: str
+    con: Any
+
+    # -- catalogue -------------------------------------------------------------------------
+    @abstractmethod
+    def list_tables(self) -> list[str]: ...
+
+    def has_table(self, name: str) -> bool:
+        return name in self.list_tables()
+
+    @abstractmethod
+    def _table(self, name: str) -> ir.Table: ...
+
+    def table(self, name: str) -> ir.Table:
+        """The Ibis table ``name``; :class:`NotFoundError` if the workspace has none."""
+        if not self.has_table(name):
+            raise NotFoundError(
+                f"table {name!r} does not exist in this workspace",
+                hint="run `idic status` to list tables, or the stage that builds it",
+            )
+        return self._table(name)
+
+    # -- writes ----------------------------------------------------------------------------
+    @abstractmethod
+    def create_table(self, name: str, obj: TableLike | None = None, *,
+                     schema: ibis.Schema | None = None, overwrite: bool = True) -> None:
+        """Create (or replace) ``name`` from an expression, Arrow table or empty ``schema``."""
+
+    @abstractmethod
+    def append(self, name: str, obj: TableLike) -> None:
+        """Append rows to an existing table (Arrow batches; never row-by-row)."""
+
+    @abstractmethod
+    def delete_where(self, name: str, predicate: Callable[[ir.Table], ir.BooleanValue]) -> int:
+        """Delete the rows of ``name`` matching ``predicate``; returns the number removed."""
+
+    def drop_table(self, name: str) -> None:
+        if self.has_table(name):
+            self.con.drop_table(name)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing block. Backends without transactions stage writes instead."""
+        yield
+
+    # -- reads -----------------------------------------------------------------------------
+    def to_arrow(self, expr: ir.Table) -> pa.Table:
+        return expr.to_pyarrow()
+
+    def to_pandas(self, expr: ir.Table) -> pd.DataFrame:
+        return expr.execute()
+
+    def count(self, name: str) -> int:
+        return int(self.table(name).count().execute())
+
+    @abstractmethod
+    def read_file(self, path: Path, fmt: str) -> ir.Table:
+        """Stage a CSV / Parquet / JSON-lines file with every column as text (for validation)."""
+
+    def map_batches(self, expr: ir.Table, fn: Callable[[pa.RecordBatch], pa.RecordBatch],
+                    batch_size: int = 1_000_000) -> pa.Table:
+        """Apply a NumPy/Arrow function batch by batch and gather the result.
+
+        The escape hatch for numeric models: scoring code stays one NumPy function.
+        """
+        reader = expr.to_pyarrow_batches(chunk_size=batch_size)
+        out = [fn(batch) for batch in reader]
+        if not out:
+            return pa.Table.from_batches([], schema=fn(pa.RecordBatch.from_pylist(
+                [], schema=expr.schema().to_pyarrow())).schema)
+        return pa.Table.from_batches(out)
+
+    def close(self) -> None:  # pragma: no cover - trivial
+        pass

@@ -1,0 +1,128 @@
+"""DuckDB engine: one database file in the workspace folder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+import pyarrow as pa
+
+from idic.engine.base import Engine, TableLike
+from idic.errors import InputError, WorkspaceError
+
+
+class DuckDBEngine(Engine):
+    name = "duckdb"
+
+    def __init__(self, path: Path | str | None = None, *, read_only: bool = False) -> None:
+        self.path = None if path is None else Path(path)
+        try:
+            self.con = ibis.duckdb.connect(
+                database=":memory:" if path is None else str(path), read_only=read_only
+            )
+        except duckdb.IOException as exc:  # another process holds the write lock
+            raise WorkspaceError(
+                f"cannot open the workspace database {path}: {exc}".splitlines()[0],
+                hint="another idic process (e.g. `idic serve`) holds it; stop it or use the API",
+            ) from exc
+        self.raw: duckdb.DuckDBPyConnection = self.con.con
+        self._in_tx = False
+
+    def list_tables(self) -> list[str]:
+        return list(self.con.list_tables())
+
+    def _table(self, name: str) -> ir.Table:
+        return self.con.table(name)
+
+    def create_table(self, name: str, obj: TableLike | None = None, *,
+                     schema: ibis.Schema | None = None, overwrite: bool = True) -> None:
+        if obj is None:
+            self.con.create_table(name, schema=schema, overwrite=overwrite)
+            return
+        if isinstance(obj, pd.DataFrame):
+            obj = pa.Table.from_pandas(obj, preserve_index=False)
+        if isinstance(obj, ir.Table):
+            # Materialise through SQL, keeping the transaction in one connection.
+            sql = self.con.compile(obj)
+            verb = "CREATE OR REPLACE TABLE" if overwrite else "CREATE TABLE"
+            self.raw.execute(f'{verb} "{name}" AS {sql}')
+            return
+        self.raw.register("__idic_arrow", obj)
+        try:
+            verb = "CREATE OR REPLACE TABLE" if overwrite else "CREATE TABLE"
+            self.raw.execute(f'{verb} "{name}" AS SELECT * FROM __idic_arrow')
+        finally:
+            self.raw.unregister("__idic_arrow")
+
+    def append(self, name: str, obj: TableLike) -> None:
+        if isinstance(obj, pd.DataFrame):
+            obj = pa.Table.from_pandas(obj, preserve_index=False)
+        cols = ", ".join(f'"{c}"' for c in (obj.columns if isinstance(obj, ir.Table)
+                                            else obj.column_names))
+        if isinstance(obj, ir.Table):
+            self.raw.execute(f'INSERT INTO "{name}" ({cols}) {self.con.compile(obj)}')
+            return
+        self.raw.register("__idic_arrow", obj)
+        try:
+            self.raw.execute(f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM __idic_arrow')
+        finally:
+            self.raw.unregister("__idic_arrow")
+
+    def delete_where(self, name: str, predicate: Callable[[ir.Table], ir.BooleanValue]) -> int:
+        t = self.table(name)
+        cond = _where_clause(self.con.compile(t.filter(predicate(t))))
+        n = self.raw.execute(f'SELECT count(*) FROM "{name}" WHERE {cond}').fetchone()[0]
+        self.raw.execute(f'DELETE FROM "{name}" WHERE {cond}')
+        return int(n)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._in_tx:
+            yield
+            return
+        self.raw.execute("BEGIN TRANSACTION")
+        self._in_tx = True
+        try:
+            yield
+        except BaseException:
+            self.raw.execute("ROLLBACK")
+            raise
+        else:
+            self.raw.execute("COMMIT")
+        finally:
+            self._in_tx = False
+
+    def read_file(self, path: Path, fmt: str) -> ir.Table:
+        p = str(path).replace("'", "''")
+        if fmt == "csv":
+            rel = (f"read_csv('{p}', all_varchar=true, header=true, strict_mode=false, "
+                   f"null_padding=true, parallel=true)")
+        elif fmt == "parquet":
+            rel = f"read_parquet('{p}')"
+        elif fmt == "jsonl":
+            rel = f"read_json('{p}', format='newline_delimited', records=true, union_by_name=true)"
+        else:  # pragma: no cover - guarded by caller
+            raise InputError(f"{path}: unknown file format {fmt!r}")
+        return self.con.sql(f"SELECT * FROM {rel}")
+
+    def close(self) -> None:
+        self.con.disconnect()
+
+
+def _where_clause(select_sql: str) -> str:
+    """The WHERE condition of a compiled single-table ``SELECT ... FROM t WHERE cond``."""
+    import sqlglot
+
+    tree = sqlglot.parse_one(select_sql, read="duckdb")
+    where = tree.args.get("where")
+    if where is None:
+        return "TRUE"
+    cond = where.this
+    for col in cond.find_all(sqlglot.exp.Column):
+        col.set("table", None)
+    return cond.sql(dialect="duckdb")

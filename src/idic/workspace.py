@@ -1,0 +1,120 @@
+"""A workspace: one folder holding the database, the settings and the files of one business."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import ibis.expr.types as ir
+
+from idic.config import get_settings
+from idic.engine import Engine, open_engine
+from idic.errors import WorkspaceError
+from idic.schema import INGEST_LOG_SCHEMA, QUARANTINE_SCHEMA, TABLES
+
+if TYPE_CHECKING:
+    from idic.ingest.loader import IngestResult
+
+SETTINGS_FILE = "workspace.json"
+
+
+class Workspace:
+    """Open with :meth:`Workspace.open` (existing) or :meth:`Workspace.init` (new)."""
+
+    def __init__(self, path: Path, engine: Engine, settings: dict[str, Any]) -> None:
+        self.path = path
+        self.engine = engine
+        self.settings = settings
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    @classmethod
+    def init(cls, path: Path | str | None = None, *, engine: str | None = None) -> Workspace:
+        """Create the workspace folder and its canonical (empty) tables; idempotent."""
+        path = Path(path or get_settings().workspace)
+        path.mkdir(parents=True, exist_ok=True)
+        settings_path = path / SETTINGS_FILE
+        if settings_path.exists():
+            settings = json.loads(settings_path.read_text())
+            if engine and settings.get("engine") != engine:
+                settings["engine"] = engine
+                settings_path.write_text(json.dumps(settings, indent=2))
+        else:
+            settings = {
+                "engine": engine or get_settings().engine,
+                "created_at": datetime.now(UTC).isoformat(),
+                "format": 1,
+            }
+            settings_path.write_text(json.dumps(settings, indent=2))
+        ws = cls(path, open_engine(settings["engine"], path), settings)
+        ws._ensure_tables()
+        return ws
+
+    @classmethod
+    def open(cls, path: Path | str | None = None, *, engine: str | None = None,
+             read_only: bool = False) -> Workspace:
+        """Open an existing workspace (``IDIC_WORKSPACE`` / ``./idic-workspace`` by default)."""
+        path = Path(path or get_settings().workspace)
+        settings_path = path / SETTINGS_FILE
+        if not settings_path.exists():
+            raise WorkspaceError(f"{path} is not an idic workspace (no {SETTINGS_FILE})",
+                                 hint=f"create it with `idic init --workspace {path}`")
+        settings = json.loads(settings_path.read_text())
+        name = engine or settings.get("engine", "duckdb")
+        ws = cls(path, open_engine(name, path, read_only=read_only), settings)
+        if not read_only:
+            ws._ensure_tables()
+        return ws
+
+    def close(self) -> None:
+        self.engine.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _ensure_tables(self) -> None:
+        have = set(self.engine.list_tables())
+        for spec in TABLES.values():
+            if spec.name not in have:
+                self.engine.create_table(spec.name, schema=spec.ibis_schema(), overwrite=False)
+        if "quarantine" not in have:
+            self.engine.create_table("quarantine", schema=QUARANTINE_SCHEMA, overwrite=False)
+        if "ingest_log" not in have:
+            self.engine.create_table("ingest_log", schema=INGEST_LOG_SCHEMA, overwrite=False)
+
+    # -- data -----------------------------------------------------------------------------------
+    def table(self, name: str) -> ir.Table:
+        return self.engine.table(name)
+
+    def tables(self) -> list[str]:
+        return sorted(self.engine.list_tables())
+
+    def counts(self) -> dict[str, int]:
+        return {name: self.engine.count(name) for name in self.tables()}
+
+    def ingest(self, kind: str, path: Path | str, *, mapping: dict[str, str] | None = None,
+               source: str | None = None, fmt: str | None = None) -> IngestResult:
+        """Validate and load one file into the canonical table ``kind``."""
+        from idic.ingest.loader import ingest_file
+
+        return ingest_file(self, kind, Path(path), mapping=mapping, source=source, fmt=fmt)
+
+    def customer_orders(self) -> ir.Table:
+        """Orders keyed by ``customer_id``: the resolved customer once ``identify`` has run,
+        else ``source:source_customer_id``."""
+        o = self.table("orders")
+        local = (o.source + ":" + o.source_customer_id)
+        if self.engine.has_table("identity_map"):
+            m = self.table("identity_map")
+            o = o.left_join(m, [o.source == m.source, o.source_customer_id == m.source_record_id])
+            cid = ibis.coalesce(o.customer_id, o.source + ":" + o.source_customer_id)
+            o = o.mutate(customer_id=cid)
+        else:
+            o = o.mutate(customer_id=local)
+        return o.select("customer_id", "order_id", "source", "ordered_at", "amount", "currency",
+                        "channel", "margin", "items")
