@@ -19,7 +19,7 @@ class IdicError(Exception):
             self.hint = hint
 
 
-class InputError(ValueError, IdicError):
+class InputError(IdicError, ValueError):
     """Input that cannot be used: unreadable file, missing required column, bad option."""
 
 
@@ -31,7 +31,7 @@ class WorkspaceError(IdicError):
     """The workspace is missing, locked or inconsistent."""
 
 
-class NotFittedError(ValueError, AttributeError, IdicError):
+class NotFittedError(IdicError, ValueError, AttributeError):
     """A model was used before ``fit`` was called (scikit-learn convention)."""
 
 

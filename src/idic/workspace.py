@@ -82,8 +82,9 @@ class Workspace:
         for spec in TABLES.values():
             if spec.name not in have:
                 self.engine.create_table(spec.name, schema=spec.ibis_schema(), overwrite=False)
-        if "quarantine" not in have:
-            self.engine.create_table("quarantine", schema=QUARANTINE_SCHEMA, overwrite=False)
+        for name in ("quarantine", "ingest_warnings"):
+            if name not in have:
+                self.engine.create_table(name, schema=QUARANTINE_SCHEMA, overwrite=False)
         if "ingest_log" not in have:
             self.engine.create_table("ingest_log", schema=INGEST_LOG_SCHEMA, overwrite=False)
 

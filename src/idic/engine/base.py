@@ -61,6 +61,20 @@ class Engine(ABC):
         if self.has_table(name):
             self.con.drop_table(name)
 
+    @abstractmethod
+    def stage(self, expr: ir.Table, name: str, *, line_start: int | None = None) -> ir.Table:
+        """Materialise ``expr`` as a temporary table (dropped by :meth:`unstage`).
+
+        With ``line_start``, a column ``_line`` numbers the rows in their input order from it.
+        """
+
+    @abstractmethod
+    def unstage(self, name: str) -> None: ...
+
+    @abstractmethod
+    def from_arrow(self, data: pa.Table, name: str) -> ir.Table:
+        """Expose an in-memory Arrow table to queries as ``name`` (until :meth:`unstage`)."""
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """All-or-nothing block. Backends without transactions stage writes instead."""
@@ -72,6 +86,19 @@ class Engine(ABC):
 
     def to_pandas(self, expr: ir.Table) -> pd.DataFrame:
         return expr.execute()
+
+    def export(self, expr: ir.Table, path: Path) -> int:
+        """Write ``expr`` to ``path`` (.csv or .parquet); returns the number of rows."""
+        df = self.to_arrow(expr)
+        if path.suffix.lower() == ".parquet":
+            import pyarrow.parquet as pq
+
+            pq.write_table(df, path)
+        else:
+            import pyarrow.csv as pcsv
+
+            pcsv.write_csv(df, path)
+        return df.num_rows
 
     def count(self, name: str) -> int:
         return int(self.table(name).count().execute())

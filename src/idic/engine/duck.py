@@ -31,6 +31,7 @@ class DuckDBEngine(Engine):
                 hint="another idic process (e.g. `idic serve`) holds it; stop it or use the API",
             ) from exc
         self.raw: duckdb.DuckDBPyConnection = self.con.con
+        self.raw.execute("SET TimeZone='UTC'")
         self._in_tx = False
 
     def list_tables(self) -> list[str]:
@@ -80,6 +81,31 @@ class DuckDBEngine(Engine):
         self.raw.execute(f'DELETE FROM "{name}" WHERE {cond}')
         return int(n)
 
+    def stage(self, expr: ir.Table, name: str, *, line_start: int | None = None) -> ir.Table:
+        # insertion order is preserved (DuckDB's preserve_insertion_order), so rowid is the
+        # input order: cheaper than a ROW_NUMBER() window, which runs on one thread
+        self.raw.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {self.con.compile(expr)}')
+        if line_start is None:
+            return self.con.table(name)
+        # (rows written inside a transaction get rowids from a large offset: subtract the min)
+        lo = self.raw.execute(f'SELECT coalesce(min(rowid), 0) FROM "{name}"').fetchone()[0]
+        return self.con.sql(f'SELECT rowid - {lo} + {int(line_start)} AS _line, * FROM "{name}"')
+
+    def unstage(self, name: str) -> None:
+        kind = self.raw.execute(
+            "SELECT table_type FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()
+        if kind is None:
+            return
+        if kind[0] == "VIEW":  # an Arrow table registered by from_arrow
+            self.raw.unregister(name)
+        else:
+            self.raw.execute(f'DROP TABLE IF EXISTS "{name}"')
+
+    def from_arrow(self, data: pa.Table, name: str) -> ir.Table:
+        self.raw.register(name, data)
+        return self.con.table(name)
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         if self._in_tx:
@@ -109,6 +135,12 @@ class DuckDBEngine(Engine):
         else:  # pragma: no cover - guarded by caller
             raise InputError(f"{path}: unknown file format {fmt!r}")
         return self.con.sql(f"SELECT * FROM {rel}")
+
+    def export(self, expr: ir.Table, path: Path) -> int:
+        fmt = "PARQUET" if path.suffix.lower() == ".parquet" else "CSV, HEADER"
+        target = str(path).replace("'", "''")
+        self.raw.execute(f"COPY ({self.con.compile(expr)}) TO '{target}' (FORMAT {fmt})")
+        return int(expr.count().execute())
 
     def close(self) -> None:
         self.con.disconnect()

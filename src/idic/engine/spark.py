@@ -84,7 +84,7 @@ class SparkEngine(Engine):
 
     def _to_df(self, obj: TableLike):  # noqa: ANN202
         if isinstance(obj, ir.Table):
-            return self.con._session.sql(str(self.con.compile(obj)))
+            return self.spark.sql(str(self.con.compile(obj)))
         if isinstance(obj, pd.DataFrame):
             obj = pa.Table.from_pandas(obj, preserve_index=False)
         return self.spark.createDataFrame(obj.to_pandas(), schema=_spark_schema(obj.schema))
@@ -120,6 +120,27 @@ class SparkEngine(Engine):
         keep = t.filter(~predicate(t).fill_null(False))
         self.create_table(name, keep)
         return before - self.count(name)
+
+    def stage(self, expr: ir.Table, name: str, *, line_start: int | None = None) -> ir.Table:
+        df = self.spark.sql(str(self.con.compile(expr)))
+        if line_start is not None:
+            from pyspark.sql import Window
+            from pyspark.sql import functions as F
+
+            df = df.withColumn("_mid", F.monotonically_increasing_id())
+            df = df.withColumn(
+                "_line", F.row_number().over(Window.orderBy("_mid")) + (int(line_start) - 1)
+            ).drop("_mid")
+        df = df.localCheckpoint(eager=True)
+        df.createOrReplaceTempView(name)
+        return self.con.table(name)
+
+    def unstage(self, name: str) -> None:
+        self.spark.catalog.dropTempView(name)
+
+    def from_arrow(self, data: pa.Table, name: str) -> ir.Table:
+        self._to_df(data).createOrReplaceTempView(name)
+        return self.con.table(name)
 
     def read_file(self, path: Path, fmt: str) -> ir.Table:
         reader = self.spark.read

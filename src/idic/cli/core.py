@@ -1,0 +1,203 @@
+"""Core commands: init, ingest, status, export, run, demo."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from idic.cli.common import EngineOpt, JsonOpt, WorkspaceOpt, command, console, emit_json, out
+from idic.errors import InputError, WorkspaceError
+from idic.workspace import SETTINGS_FILE, Workspace
+
+
+def _progress(enabled: bool) -> Progress:
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                    TimeElapsedColumn(), console=console, disable=not enabled, transient=True)
+
+
+@command
+def init_cmd(workspace: WorkspaceOpt = None, engine: EngineOpt = None,
+             json_: JsonOpt = False) -> None:
+    with Workspace.init(workspace, engine=engine) as ws:
+        info = {"workspace": str(ws.path), "engine": ws.engine.name, "tables": ws.tables()}
+    if json_:
+        emit_json(info)
+    else:
+        out.print(f"workspace ready at [bold]{info['workspace']}[/] ({info['engine']})")
+
+
+@command
+def ingest_cmd(
+    kind: Annotated[str, typer.Argument(help="Table kind: orders, identities, events, "
+                                        "survey_responses, cases, consents, referrals, social; "
+                                        "or segment (Segment-spec JSON)")],
+    file: Annotated[Path, typer.Argument(help="CSV, Parquet or JSON-lines file")],
+    workspace: WorkspaceOpt = None,
+    map_: Annotated[list[str] | None, typer.Option(
+        "--map", help="CANONICAL=FILE_COLUMN, repeatable (e.g. --map amount=Total)")] = None,
+    mapping: Annotated[Path | None, typer.Option(
+        help='JSON mapping file {"canonical": "file column"}')] = None,
+    source: Annotated[str | None, typer.Option(
+        help="Source name for rows whose file has no source column")] = None,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="csv, parquet, jsonl or segment (default: from the extension)")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    from idic.ingest.mapping import load_mapping_file, parse_map_flags
+
+    cols = load_mapping_file(mapping) if mapping else {}
+    cols.update(parse_map_flags(map_))
+    with Workspace.open(workspace) if _exists(workspace) else Workspace.init(workspace) as ws, \
+            _progress(not json_) as bar:
+        task = bar.add_task(f"loading {file.name}", total=None)
+        result = ws.ingest(kind, file, mapping=cols, source=source, fmt=fmt)
+        bar.update(task, completed=1, total=1)
+    d = result.to_dict()
+    if json_:
+        emit_json(d)
+        return
+    _print_result(d)
+
+
+def _print_result(d: dict[str, Any]) -> None:
+    out.print(f"[bold]{d['kind']}[/] from {d['file']}: received {d['received']:,} = "
+              f"accepted {d['accepted']:,} + quarantined {d['quarantined']:,} + "
+              f"duplicates {d['duplicates']:,}"
+              + (f"; {d['warnings']:,} optional values nulled" if d["warnings"] else "")
+              + f"  ({d['seconds']:.2f}s)")
+    for sub in d.get("related", {}).values():
+        _print_result(sub)
+    if d["quarantined"]:
+        out.print("  see the reasons with [bold]idic export quarantine -o quarantine.csv[/]")
+
+
+def _exists(workspace: Path | None) -> bool:
+    from idic.config import get_settings
+
+    return (Path(workspace or get_settings().workspace) / SETTINGS_FILE).exists()
+
+
+@command
+def status_cmd(workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
+    with Workspace.open(workspace, read_only=True) as ws:
+        info = status(ws)
+    if json_:
+        emit_json(info)
+        return
+    t = Table(title=f"idic workspace {info['workspace']} ({info['engine']})")
+    t.add_column("table")
+    t.add_column("rows", justify="right")
+    for name, n in info["tables"].items():
+        t.add_row(name, f"{n:,}")
+    out.print(t)
+    if info["recent_loads"]:
+        loads = Table(title="recent loads")
+        for c in ("kind", "file", "received", "accepted", "quarantined", "duplicates"):
+            loads.add_column(c)
+        for r in info["recent_loads"]:
+            loads.add_row(r["kind"], Path(r["file"]).name, *(f"{r[c]:,}" for c in
+                          ("received", "accepted", "quarantined", "duplicates")))
+        out.print(loads)
+    for q in info["quarantine"]:
+        out.print(f"quarantined {q['kind']}.{q['column']}: {q['rows']:,} x {q['reason']}")
+
+
+def status(ws: Workspace) -> dict[str, Any]:
+    """Row counts, the ten most recent loads, quarantine counts by kind, column and reason."""
+    log = ws.table("ingest_log").order_by(ws.table("ingest_log").finished_at.desc()).limit(10)
+    q = ws.table("quarantine")
+    qc = q.group_by(["kind", "column", "reason"]).aggregate(rows=q.count()).order_by(
+        ["kind", "column", "reason"])
+    return {
+        "workspace": str(ws.path),
+        "engine": ws.engine.name,
+        "tables": ws.counts(),
+        "recent_loads": log.drop("file_sha256").to_pandas().to_dict("records"),
+        "quarantine": qc.to_pandas().to_dict("records"),
+    }
+
+
+@command
+def export_cmd(
+    table: Annotated[str, typer.Argument(help="Table name (see `idic status`)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="OUT.csv or OUT.parquet")],
+    workspace: WorkspaceOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    suffix = output.suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise InputError(f"{output}: expected a .csv or .parquet file name")
+    with Workspace.open(workspace, read_only=True) as ws:
+        t = ws.table(table)
+        t = t.drop(*[c for c in t.columns if c.startswith("_")]) if table != "quarantine" else t
+        output.parent.mkdir(parents=True, exist_ok=True)
+        rows = ws.engine.export(t, output)
+    if json_:
+        emit_json({"table": table, "output": str(output), "rows": rows})
+    else:
+        out.print(f"wrote {rows:,} rows of {table} to {output}")
+
+
+@command
+def run_cmd(workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
+    from idic.pipeline import run_all
+
+    with Workspace.open(workspace) as ws, _progress(not json_) as bar:
+        task = bar.add_task("pipeline", total=None)
+        results = run_all(ws, progress=lambda s: bar.update(task, description=f"stage {s}"))
+        info = {"stages": results, "tables": ws.counts()}
+    if json_:
+        emit_json(info)
+    else:
+        _print_stages(results)
+
+
+def _print_stages(results: dict[str, dict[str, Any]]) -> None:
+    for name, summary in results.items():
+        shown = {k: v for k, v in summary.items() if not isinstance(v, dict | list)}
+        out.print(f"[bold]{name}[/]: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
+
+
+@command
+def demo_cmd(
+    workspace: WorkspaceOpt = None,
+    customers: Annotated[int, typer.Option(help="Number of true customers to generate")] = 20_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same data)")] = 42,
+    engine: EngineOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    from idic.demo import run_demo
+
+    path = Path(workspace or "idic-workspace")
+    if path.exists() and any(path.iterdir()):
+        settings = path / SETTINGS_FILE
+        import json
+
+        if not settings.exists() or not json.loads(settings.read_text()).get("demo"):
+            raise WorkspaceError(f"{path} exists and is not a demo workspace; refusing to "
+                                 "replace it", hint="pass another --workspace folder")
+        shutil.rmtree(path)
+    t0 = time.perf_counter()
+    with _progress(not json_) as bar:
+        task = bar.add_task("demo", total=None)
+
+        def progress(msg: str, frac: float | None = None) -> None:
+            bar.update(task, description=msg, completed=frac, total=1 if frac is not None else None)
+
+        info = run_demo(path, customers=customers, seed=seed, engine=engine, progress=progress)
+    info["seconds"] = round(time.perf_counter() - t0, 1)
+    if json_:
+        emit_json(info)
+        return
+    out.print(f"[bold green]demo workspace[/] {path}  ({info['seconds']}s)")
+    for kind, r in info["ingest"].items():
+        out.print(f"  ingested {kind}: {r['accepted']:,} accepted, {r['quarantined']:,} "
+                  f"quarantined, {r['duplicates']:,} duplicates")
+    _print_stages(info["stages"])
+    out.print("next: [bold]idic status --workspace " + str(path) + "[/]")

@@ -1,0 +1,50 @@
+"""``idic``: the command line. Thin over the library; one command group per module."""
+
+from __future__ import annotations
+
+import typer
+
+from idic import __version__
+from idic.cli.common import JsonOpt, command, emit_json, out
+from idic.cli.core import demo_cmd, export_cmd, ingest_cmd, init_cmd, run_cmd, status_cmd
+
+app = typer.Typer(
+    name="idic",
+    help="Customer strategy engine: Identify, Differentiate, Interact, Customize.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+app.command("init", help="Create a workspace (folder + database + canonical tables).")(init_cmd)
+app.command("ingest", help="Validate and load a file into a canonical table.")(ingest_cmd)
+app.command("status", help="Row counts, recent loads and quarantine counts.")(status_cmd)
+app.command("export", help="Write any table (quarantine included) to CSV or Parquet.")(export_cmd)
+app.command("run", help="Run every pipeline stage on the workspace's data.")(run_cmd)
+app.command("demo", help="Generate the demo retailer, ingest it, run every stage.")(demo_cmd)
+
+
+def _register_groups() -> None:
+    """Command groups of the IDIC stages (each a module with a Typer ``app``)."""
+    import importlib
+
+    for name, module in (("identify", "idic.cli.identify"), ("clv", "idic.cli.clv"),
+                         ("value", "idic.cli.value"), ("journeys", "idic.cli.journeys")):
+        try:
+            sub = importlib.import_module(module).app
+        except (ImportError, AttributeError):  # a stage not built yet
+            continue
+        app.add_typer(sub, name=name)
+
+
+_register_groups()
+
+
+@app.command("version", help="Print the idic version.")
+@command
+def version_cmd(json_: JsonOpt = False) -> None:
+    if json_:
+        emit_json({"version": __version__})
+    else:
+        out.print(f"idic {__version__}")
+

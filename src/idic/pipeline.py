@@ -1,0 +1,66 @@
+"""The pipeline: IDIC stages in order, each ``run(ws) -> dict`` and idempotent."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from idic.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    module: str
+    needs: tuple[str, ...]  # tables that must hold rows for the stage to make sense
+    description: str
+
+    def runner(self) -> Callable[..., dict[str, Any]]:
+        return importlib.import_module(self.module).run
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("identify", "idic.identify.stage", ("identities",),
+          "resolve source records into persistent customers"),
+    Stage("clv", "idic.differentiate.value.clv.stage", ("orders",),
+          "fit BG/NBD + Gamma-Gamma, predict P(alive), purchases, CLV"),
+    Stage("value", "idic.differentiate.value.stage", ("orders",),
+          "RFM, ABC/Pareto, actual & potential value, value categories"),
+    Stage("journeys", "idic.interact.stage", ("events",),
+          "touchpoint taxonomy, journeys, funnels, paths, moments of truth"),
+)
+
+
+def available_stages() -> list[Stage]:
+    """Stages whose module is installed (later stages join as they are built)."""
+    out = []
+    for stage in STAGES:
+        try:
+            stage.runner()
+        except (ImportError, AttributeError):
+            continue
+        out.append(stage)
+    return out
+
+
+def run_stage(ws: Workspace, name: str, **options: Any) -> dict[str, Any]:
+    for stage in STAGES:
+        if stage.name == name:
+            return stage.runner()(ws, **options)
+    raise KeyError(name)
+
+
+def run_all(ws: Workspace, progress: Callable[[str], None] | None = None
+            ) -> dict[str, dict[str, Any]]:
+    """Run every available stage whose input tables hold data; returns each stage's summary."""
+    results: dict[str, dict[str, Any]] = {}
+    for stage in available_stages():
+        if any(ws.engine.count(t) == 0 for t in stage.needs):
+            results[stage.name] = {"skipped": f"no rows in {', '.join(stage.needs)}"}
+            continue
+        if progress:
+            progress(stage.name)
+        results[stage.name] = stage.runner()(ws)
+    return results
