@@ -133,18 +133,22 @@ def reason(col: Column, v: ir.Value, *, country: ir.Value | None = None,
 
 
 def _e164(s: ir.StringValue, country: ir.Value | None) -> ir.StringValue:
-    """E.164 normalisation: '+44 7700 900123', '0044 7700900123' and, for a GB record,
-    '07700 900123' all become '+447700900123'. National numbers take the calling code of the
-    record's ``country`` (GB when unknown)."""
-    digits = s.re_replace(r"[^0-9]", "")
+    """E.164 normalisation: '+44 (0)7700 900123', '0044 7700900123' and, for a GB record,
+    '07700 900123' all become '+447700900123'. National numbers (leading 0) take the calling
+    code of the record's ``country`` (GB when unknown); a number with no prefix takes it when
+    the country is known ('(555) 010-0199' in the US -> '+15550100199'), else is read as
+    international. Numbers outside 8-15 digits are rejected."""
+    digits = s.replace("(0)", "").re_replace(r"[^0-9]", "")
     cc: ir.Value = ibis.literal("44")
+    bare: ir.Value = "+" + digits  # no prefix, no known country: taken as international
     if country is not None:
         c = country.upper().strip()
         cc = ibis.cases(*[(c == k, v) for k, v in CALLING_CODES.items()], else_=cc)
+        bare = ibis.ifelse(c.isin(list(CALLING_CODES)), "+" + cc + digits, bare)
     return ibis.cases(
         (digits.length() == 0, ibis.null(dt.string)),
         (s.startswith("+"), "+" + digits),
         (digits.startswith("00"), "+" + digits.substr(2)),
         (digits.startswith("0"), "+" + cc + digits.substr(1)),
-        else_="+" + digits,
+        else_=bare,
     )
