@@ -34,6 +34,11 @@ class DuckDBEngine(Engine):
         self.raw.execute("SET TimeZone='UTC'")
         self._in_tx = False
 
+    def _sql(self, expr: ir.Table) -> str:
+        """Compiled SQL of ``expr``, with any in-memory tables it uses registered first."""
+        self.con._run_pre_execute_hooks(expr)
+        return str(self.con.compile(expr))
+
     def list_tables(self) -> list[str]:
         return list(self.con.list_tables())
 
@@ -49,7 +54,7 @@ class DuckDBEngine(Engine):
             obj = pa.Table.from_pandas(obj, preserve_index=False)
         if isinstance(obj, ir.Table):
             # Materialise through SQL, keeping the transaction in one connection.
-            sql = self.con.compile(obj)
+            sql = self._sql(obj)
             verb = "CREATE OR REPLACE TABLE" if overwrite else "CREATE TABLE"
             self.raw.execute(f'{verb} "{name}" AS {sql}')
             return
@@ -66,7 +71,7 @@ class DuckDBEngine(Engine):
         cols = ", ".join(f'"{c}"' for c in (obj.columns if isinstance(obj, ir.Table)
                                             else obj.column_names))
         if isinstance(obj, ir.Table):
-            self.raw.execute(f'INSERT INTO "{name}" ({cols}) {self.con.compile(obj)}')
+            self.raw.execute(f'INSERT INTO "{name}" ({cols}) {self._sql(obj)}')
             return
         self.raw.register("__idic_arrow", obj)
         try:
@@ -76,7 +81,7 @@ class DuckDBEngine(Engine):
 
     def delete_where(self, name: str, predicate: Callable[[ir.Table], ir.BooleanValue]) -> int:
         t = self.table(name)
-        cond = _where_clause(self.con.compile(t.filter(predicate(t))))
+        cond = _where_clause(self._sql(t.filter(predicate(t))))
         n = self.raw.execute(f'SELECT count(*) FROM "{name}" WHERE {cond}').fetchone()[0]
         self.raw.execute(f'DELETE FROM "{name}" WHERE {cond}')
         return int(n)
@@ -84,7 +89,7 @@ class DuckDBEngine(Engine):
     def stage(self, expr: ir.Table, name: str, *, line_start: int | None = None) -> ir.Table:
         # insertion order is preserved (DuckDB's preserve_insertion_order), so rowid is the
         # input order: cheaper than a ROW_NUMBER() window, which runs on one thread
-        self.raw.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {self.con.compile(expr)}')
+        self.raw.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {self._sql(expr)}')
         if line_start is None:
             return self.con.table(name)
         # (rows written inside a transaction get rowids from a large offset: subtract the min)
@@ -139,7 +144,7 @@ class DuckDBEngine(Engine):
     def export(self, expr: ir.Table, path: Path) -> int:
         fmt = "PARQUET" if path.suffix.lower() == ".parquet" else "CSV, HEADER"
         target = str(path).replace("'", "''")
-        self.raw.execute(f"COPY ({self.con.compile(expr)}) TO '{target}' (FORMAT {fmt})")
+        self.raw.execute(f"COPY ({self._sql(expr)}) TO '{target}' (FORMAT {fmt})")
         return int(expr.count().execute())
 
     def close(self) -> None:

@@ -84,6 +84,7 @@ class SparkEngine(Engine):
 
     def _to_df(self, obj: TableLike):  # noqa: ANN202
         if isinstance(obj, ir.Table):
+            self.con._run_pre_execute_hooks(obj)
             return self.spark.sql(str(self.con.compile(obj)))
         if isinstance(obj, pd.DataFrame):
             obj = pa.Table.from_pandas(obj, preserve_index=False)
@@ -122,6 +123,7 @@ class SparkEngine(Engine):
         return before - self.count(name)
 
     def stage(self, expr: ir.Table, name: str, *, line_start: int | None = None) -> ir.Table:
+        self.con._run_pre_execute_hooks(expr)
         df = self.spark.sql(str(self.con.compile(expr)))
         if line_start is not None:
             from pyspark.sql import Window
