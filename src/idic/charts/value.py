@@ -1,0 +1,126 @@
+"""Value charts: Lorenz / Pareto, RFM grid, value-category matrix, migrator flows.
+
+Plain functions taking small pandas frames (the summaries of
+:mod:`idic.differentiate.value`) and returning Plotly figures; nothing displays itself.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+CATEGORY_COLORS = {"MVC": "#1f77b4", "MGC": "#2ca02c", "LMC": "#7f7f7f", "BZ": "#d62728",
+                   "NEW": "#bcbd22"}
+WIDTH, HEIGHT = 1000, 560
+
+
+def lorenz_figure(lorenz: pd.DataFrame, *, gini: float | None = None,
+                  share_80: float | None = None, title: str = "Concentration of value") -> go.Figure:
+    """Lorenz curve (left) and Pareto curve (right) from :func:`~idic.differentiate.value.abc.
+    lorenz_curve` (columns ``customer_share, value_share``, ascending from (0, 0))."""
+    x = lorenz.customer_share.to_numpy()
+    y = lorenz.value_share.to_numpy()
+    fig = make_subplots(rows=1, cols=2, subplot_titles=(
+        "Lorenz curve" + (f" (Gini {gini:.3f})" if gini is not None else ""),
+        "Pareto: share of value made by the top customers"))
+    fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name="Lorenz curve"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="equality",
+                             line={"dash": "dot", "color": "#7f7f7f"}), row=1, col=1)
+    # Pareto: top share p of customers hold 1 - L(1 - p)
+    px = 1 - x[::-1]
+    py = 1 - y[::-1]
+    fig.add_trace(go.Scatter(x=px, y=py, mode="lines", name="Pareto curve"), row=1, col=2)
+    fig.add_hline(y=0.8, line={"dash": "dash", "color": "#d62728"}, row=1, col=2)
+    if share_80 is not None:
+        fig.add_vline(x=share_80, line={"dash": "dash", "color": "#d62728"}, row=1, col=2)
+        fig.add_annotation(x=share_80, y=0.8, row=1, col=2, showarrow=True,
+                           text=f"{share_80:.1%} of customers make 80% of value")
+    for c in (1, 2):
+        fig.update_xaxes(tickformat=".0%", range=[0, 1], row=1, col=c,
+                         title_text="share of customers")
+        fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=1, col=c,
+                         title_text="share of value")
+    fig.update_layout(title=title, width=WIDTH, height=HEIGHT)
+    return fig
+
+
+def abc_figure(classes: pd.DataFrame, title: str = "ABC classes") -> go.Figure:
+    """Bars of customers' and value shares per class (:func:`class_summary` output)."""
+    fig = go.Figure()
+    fig.add_trace(go.Bar(x=classes.abc_class, y=classes.customer_share, name="customers"))
+    fig.add_trace(go.Bar(x=classes.abc_class, y=classes.value_share, name="value"))
+    fig.update_layout(title=title, barmode="group", yaxis_tickformat=".0%", width=WIDTH // 2,
+                      height=HEIGHT)
+    return fig
+
+
+def rfm_grid_figure(grid: pd.DataFrame, *, value: str = "customers",
+                    title: str = "RFM grid") -> go.Figure:
+    """Heat map of recency score (x) x frequency score (y) from
+    :func:`~idic.differentiate.value.rfm.grid_summary`: colour = ``value`` (customers or
+    monetary), text = customers and average monetary per cell."""
+    cells = {(int(r.r_score), int(r.f_score)): r for r in grid.itertuples()}
+    z = np.full((5, 5), np.nan)
+    text = [["" for _ in range(5)] for _ in range(5)]
+    for (r, f), row in cells.items():
+        z[f - 1, r - 1] = float(getattr(row, value))
+        text[f - 1][r - 1] = f"{int(row.customers):,} customers<br>avg {row.avg_monetary:,.0f}"
+    fig = go.Figure(go.Heatmap(x=[1, 2, 3, 4, 5], y=[1, 2, 3, 4, 5], z=z, text=text,
+                               texttemplate="%{text}", colorscale="Blues",
+                               colorbar={"title": value}))
+    fig.update_layout(title=title, width=WIDTH * 3 // 4, height=HEIGHT,
+                      xaxis_title="recency score (5 = most recent)",
+                      yaxis_title="frequency score (5 = most frequent)")
+    return fig
+
+
+def segment_figure(segments: pd.DataFrame, title: str = "RFM segments") -> go.Figure:
+    """Bar chart of customers per named segment (:func:`segment_summary` output)."""
+    s = segments.sort_values("customers")
+    fig = go.Figure(go.Bar(x=s.customers, y=s.segment, orientation="h",
+                           text=[f"{v:.1%}" for v in s.share], textposition="auto"))
+    fig.update_layout(title=title, width=WIDTH * 3 // 4, height=HEIGHT,
+                      xaxis_title="customers")
+    return fig
+
+
+def value_matrix_figure(customers: pd.DataFrame, *, max_points: int = 5000, seed: int = 0,
+                        title: str = "Actual value vs unrealised potential") -> go.Figure:
+    """Scatter of ``actual_value`` (x) and ``unrealised_potential`` (y), coloured by
+    ``value_category`` (MVC, MGC, LMC, BZ); a random sample of ``max_points`` customers."""
+    df = customers
+    if len(df) > max_points:
+        df = df.sample(max_points, random_state=seed)
+    fig = go.Figure()
+    for cat, g in df.groupby("value_category", sort=True):
+        fig.add_trace(go.Scattergl(
+            x=g.actual_value.astype(float), y=g.unrealised_potential.astype(float),
+            mode="markers", name=str(cat), marker={"size": 5, "opacity": 0.6,
+                                                   "color": CATEGORY_COLORS.get(str(cat))},
+            text=g.customer_id, hovertemplate="%{text}<br>actual %{x:,.2f}<br>"
+                                              "unrealised %{y:,.2f}"))
+    fig.add_vline(x=0, line={"color": "#d62728", "dash": "dot"})
+    fig.update_layout(title=title, width=WIDTH, height=HEIGHT, xaxis_title="actual value",
+                      yaxis_title="unrealised potential")
+    return fig
+
+
+def migration_figure(flows: pd.DataFrame, *, date_from: str = "before",
+                     date_to: str = "after", title: str = "Migrators") -> go.Figure:
+    """Sankey of ``category_from -> category_to`` flows (:func:`migration.flows` output)."""
+    left = sorted(flows.category_from.unique())
+    right = sorted(flows.category_to.unique())
+    labels = [f"{c} ({date_from})" for c in left] + [f"{c} ({date_to})" for c in right]
+    colors = [CATEGORY_COLORS.get(c, "#999") for c in left + right]
+    src = [left.index(c) for c in flows.category_from]
+    dst = [len(left) + right.index(c) for c in flows.category_to]
+    link_colors = ["rgba(150,150,150,0.25)" if a == b else "rgba(214,39,40,0.35)"
+                   for a, b in zip(flows.category_from, flows.category_to, strict=True)]
+    fig = go.Figure(go.Sankey(
+        node={"label": labels, "color": colors, "pad": 18},
+        link={"source": src, "target": dst, "value": flows.customers.astype(int).tolist(),
+              "color": link_colors}))
+    fig.update_layout(title=title, width=WIDTH, height=HEIGHT)
+    return fig
