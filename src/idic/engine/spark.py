@@ -61,6 +61,11 @@ class SparkEngine(Engine):
     def _path(self, name: str) -> Path:
         return self.root / name
 
+    def drop_table(self, name: str) -> None:
+        path = self._path(name)
+        if path.exists():
+            shutil.rmtree(path)
+
     def list_tables(self) -> list[str]:
         return sorted(p.name for p in self.root.iterdir() if (p / "_SUCCESS").exists()
                       or any(p.glob("*.parquet")))

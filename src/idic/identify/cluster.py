@@ -1,0 +1,203 @@
+"""Clustering of all links into customers, with persistent ``customer_id``s and lineage.
+
+Every run clusters identifier edges, probabilistic links and analyst merges together
+(connected components in the engine). Customer ids then carry over from the previous
+``identity_map``: each earlier id goes to the new cluster holding most of its records, and
+each cluster keeps the earlier id with most of its records; a cluster with no earlier id
+gets a new opaque id. New records therefore attach to the customers they match, and
+``identity_lineage`` records every id created, merged or split, with when and why.
+
+Analyst overrides live in ``identity_overrides`` (action ``merge`` rid_a rid_b / ``split``
+rid_a) and are applied on every run: a split removes every automatic link of the record
+(and merges older than the split); a merge adds a link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from idic.engine import Engine
+from idic.errors import NotFoundError
+from idic.identify import _backend
+from idic.identify.graph import connected_components
+
+OVERRIDES = "identity_overrides"
+LINEAGE = "identity_lineage"
+MAP = "identity_map"
+TS = pa.timestamp("us", tz="UTC")
+
+OVERRIDES_SCHEMA = pa.schema([("action", pa.string()), ("rid_a", pa.string()),
+                              ("rid_b", pa.string()), ("created_at", TS),
+                              ("note", pa.string())])
+LINEAGE_SCHEMA = pa.schema([("run_id", pa.string()), ("at", TS), ("event", pa.string()),
+                            ("customer_id", pa.string()), ("other_customer_id", pa.string()),
+                            ("n_records", pa.int64()), ("reason", pa.string())])
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def ensure_tables(engine: Engine) -> None:
+    for name, schema in ((OVERRIDES, OVERRIDES_SCHEMA), (LINEAGE, LINEAGE_SCHEMA)):
+        if not engine.has_table(name):
+            engine.create_table(name, schema.empty_table())
+
+
+def add_override(engine: Engine, action: str, rid_a: str, rid_b: str | None = None,
+                 note: str | None = None) -> None:
+    """Store an analyst override (``merge`` a b / ``split`` a); later runs respect it."""
+    ensure_tables(engine)
+    engine.append(OVERRIDES, pa.table({
+        "action": [action], "rid_a": [rid_a], "rid_b": [rid_b], "created_at": [now()],
+        "note": [note]}, schema=OVERRIDES_SCHEMA))
+
+
+def log_lineage(engine: Engine, rows: list[dict]) -> None:
+    ensure_tables(engine)
+    if rows:
+        engine.append(LINEAGE, pa.Table.from_pylist(rows, schema=LINEAGE_SCHEMA))
+
+
+def active_overrides(engine: Engine) -> tuple[set[str], list[tuple[str, str]]]:
+    """(split records, merge pairs) in force: a merge is dropped by a later split of either."""
+    ensure_tables(engine)
+    rows = engine.to_arrow(engine.table(OVERRIDES)).to_pylist()
+    last_split: dict[str, datetime] = {}
+    for r in rows:
+        if r["action"] == "split":
+            last_split[r["rid_a"]] = max(r["created_at"], last_split.get(r["rid_a"], r["created_at"]))
+    merges = []
+    for r in rows:
+        if r["action"] != "merge":
+            continue
+        t = r["created_at"]
+        if all(last_split.get(x, t) <= t for x in (r["rid_a"], r["rid_b"])):
+            merges.append((r["rid_a"], r["rid_b"]))
+    return set(last_split), merges
+
+
+def override_edges(engine: Engine, recs: ir.Table) -> tuple[set[str], pa.Table]:
+    splits, merges = active_overrides(engine)
+    wanted = sorted({x for m in merges for x in m})
+    known = set(engine.to_arrow(recs.select("rid").filter(recs.rid.isin(wanted)))
+                .column("rid").to_pylist()) if wanted else set()
+    merges = [(a, b) for a, b in merges if a in known and b in known]
+    return splits, pa.table({"rid_l": pa.array([m[0] for m in merges], pa.string()),
+                             "rid_r": pa.array([m[1] for m in merges], pa.string())})
+
+
+def cluster(engine: Engine, recs: ir.Table, links: ir.Table, splits: set[str]) -> ir.Table:
+    """(node, label) of every record; ``links`` has rid_l, rid_r, kind."""
+    if splits:
+        s = list(splits)
+        links = links.filter(~(links.rid_l.isin(s) | links.rid_r.isin(s)) | (links.kind == "manual"))
+    edges = links.select(a=links.rid_l, b=links.rid_r)
+    return connected_components(engine, recs.select(node=recs.rid), edges)
+
+
+def _new_id(label: str, generation: int) -> str:
+    return "cus_" + hashlib.sha256(f"{label}|{generation}".encode()).hexdigest()[:16]
+
+
+def assign_ids(engine: Engine, labels: ir.Table, *, run_id: str, at: datetime,
+               reason: str = "identify run", splits: set[str] | None = None) -> dict[str, int]:
+    """Write ``identity_map`` from component labels, keeping earlier customer ids; log lineage.
+
+    On a tie, an earlier id stays with the cluster holding no record split off by an analyst,
+    then with the smallest label."""
+    ensure_tables(engine)
+    lin = engine.table(LINEAGE)
+    generation = int(lin.filter(lin.event == "run").count().execute())
+    has_old = engine.has_table(MAP)
+    if has_old:
+        m = engine.table(MAP)
+        old = m.select(orid=m.source.concat(":", m.source_record_id), old_cid=m.customer_id)
+        j = labels.join(old, labels.node == old.orid)
+        cnt = j.group_by(["label", "old_cid"]).agg(n=j.node.count())
+        if splits:
+            sl = labels.filter(labels.node.isin(sorted(splits))).select(
+                sl="label", split_flag=ibis.literal(1)).distinct()
+            cnt = cnt.left_join(sl, cnt.label == sl.sl).select(
+                "label", "old_cid", "n", has_split=ibis.coalesce(sl.split_flag, 0))
+        else:
+            cnt = cnt.mutate(has_split=ibis.literal(0))
+        w1 = ibis.row_number().over(group_by="old_cid",
+                                    order_by=[ibis.desc("n"), "has_split", "label"])
+        engine.create_table("_idic_cnt", cnt.mutate(is_best=w1 == 0))
+        best = engine.table("_idic_cnt").filter(lambda t: t.is_best)
+        w2 = ibis.row_number().over(group_by="label", order_by=[ibis.desc("n"), "old_cid"])
+        claim = best.mutate(rk2=w2).filter(lambda t: t.rk2 == 0).select("label", cid="old_cid")
+    else:
+        claim = labels.select("label").filter(ibis.literal(False)).mutate(cid=labels.label)
+    engine.create_table("_idic_claim", claim)
+    claim = engine.table("_idic_claim")
+    unclaimed = labels.select("label").distinct().anti_join(claim, "label")
+    fresh = engine.to_arrow(unclaimed).column("label").to_pylist()
+    new_rows = pa.table({"label": pa.array(fresh, pa.string()),
+                         "cid": pa.array([_new_id(x, generation) for x in fresh], pa.string())})
+    engine.create_table("_idic_new", new_rows)
+    assign = ibis.union(claim.select("label", "cid"), engine.table("_idic_new"))
+    engine.create_table("_idic_assign", assign)
+    a = engine.table("_idic_assign")
+    out = labels.join(a, "label")
+    pos = out.node.find(":")
+    engine.create_table("_idic_map_new", out.select(
+        source=out.node.substr(0, pos), source_record_id=out.node.substr(pos + 1),
+        customer_id=out.cid, label=out.label))
+    rows = _lineage_rows(engine, has_old, run_id, at, reason)
+    new_map = engine.table("_idic_map_new")
+    engine.create_table(MAP, new_map.select("source", "source_record_id", "customer_id"))
+    rows.append({"run_id": run_id, "at": at, "event": "run", "customer_id": None,
+                 "other_customer_id": None, "n_records": int(new_map.count().execute()),
+                 "reason": reason})
+    log_lineage(engine, rows)
+    stats = {"created": sum(r["event"] == "created" for r in rows),
+             "merged": sum(r["event"] == "merged" for r in rows),
+             "split": sum(r["event"] == "split" for r in rows)}
+    for t in ("_idic_cnt", "_idic_claim", "_idic_new", "_idic_assign", "_idic_map_new"):
+        _backend.drop_table(engine, t)
+    return stats
+
+
+def _lineage_rows(engine: Engine, has_old: bool, run_id: str, at: datetime,
+                  reason: str) -> list[dict]:
+    a = engine.table("_idic_assign")
+    new_map = engine.table("_idic_map_new")
+    sizes = new_map.group_by("label").agg(n_records=new_map.source.count())
+    base = {"run_id": run_id, "at": at, "reason": reason}
+    rows: list[dict] = []
+    created = a.join(sizes, "label")
+    if has_old:
+        cnt = engine.table("_idic_cnt")
+        labels_with_old = cnt.select("label").distinct()
+        created = created.anti_join(labels_with_old, "label")
+        c = cnt.join(a, "label")
+        c = c.filter(c.old_cid != c.cid)
+        c = c.group_by(["cid", "old_cid"]).agg(n=c.n.sum(), best=c.is_best.cast("int32").max())
+        for r in engine.to_arrow(c.order_by(["cid", "old_cid"])).to_pylist():
+            event = "merged" if r["best"] else "split"
+            rows.append({**base, "event": event, "customer_id": r["cid"],
+                         "other_customer_id": r["old_cid"], "n_records": int(r["n"])})
+    created = created.filter(created.cid.notnull())
+    for r in engine.to_arrow(created.select("cid", "n_records").order_by("cid")).to_pylist():
+        rows.append({**base, "event": "created", "customer_id": r["cid"],
+                     "other_customer_id": None, "n_records": int(r["n_records"])})
+    return rows
+
+
+def customer_of(engine: Engine, rid_value: str) -> str:
+    """The customer id of a record ``source:id`` (:class:`NotFoundError` if unresolved)."""
+    if not engine.has_table(MAP):
+        raise NotFoundError("identify has not run yet", hint="run `idic identify` first")
+    m = engine.table(MAP)
+    r = m.filter(m.source.concat(":", m.source_record_id) == rid_value).customer_id.execute()
+    if len(r) == 0:
+        raise NotFoundError(f"record {rid_value!r} is not in identity_map",
+                            hint="records are named SOURCE:SOURCE_RECORD_ID")
+    return str(r.iloc[0])

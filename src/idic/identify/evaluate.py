@@ -1,0 +1,76 @@
+"""Quality of a resolution against ground truth: pairwise precision / recall / F1 and the
+share of true customers reproduced exactly. Computed from cluster sizes (no pair lists),
+so it scales with the engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import ibis.expr.types as ir
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+
+from idic.engine import Engine
+from idic.errors import InputError
+from idic.identify import _backend
+
+
+def _pairs(n: ir.IntegerValue) -> ir.IntegerValue:
+    return (n * (n - 1) / 2).cast("int64")
+
+
+def evaluate(id_map: ir.Table, truth: ir.Table) -> dict[str, float]:
+    """``id_map`` (source, source_record_id, customer_id) against ``truth`` (source,
+    source_record_id, person_id); only records present in both are scored."""
+    t = truth.select(ts="source", tr="source_record_id", person_id=truth.person_id.cast("string"))
+    j = id_map.join(t, [id_map.source == t.ts, id_map.source_record_id == t.tr])
+    j = j.select("customer_id", "person_id")
+    both = j.group_by(["customer_id", "person_id"]).agg(n=j.count())
+    pred = j.group_by("customer_id").agg(n=j.count())
+    true = j.group_by("person_id").agg(n=j.count(), k=j.customer_id.nunique())
+    tp = int(_pairs(both.n).sum().execute() or 0)
+    pp = int(_pairs(pred.n).sum().execute() or 0)
+    tt = int(_pairs(true.n).sum().execute() or 0)
+    # a true customer is reproduced exactly when all its records share one customer_id that
+    # holds no other record
+    t1 = true.filter(true.k == 1).select(p2="person_id", tn="n")
+    single = both.join(t1, both.person_id == t1.p2)
+    p1 = pred.select(c2="customer_id", cn="n")
+    single = single.join(p1, single.customer_id == p1.c2)
+    exact = int(single.filter(single.cn == single.tn).count().execute())
+    n_true = int(true.count().execute())
+    precision = tp / pp if pp else 1.0
+    recall = tp / tt if tt else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"records": int(j.count().execute()), "true_customers": n_true,
+            "predicted_customers": int(pred.count().execute()),
+            "true_pairs": tt, "predicted_pairs": pp, "correct_pairs": tp,
+            "precision": round(precision, 5), "recall": round(recall, 5), "f1": round(f1, 5),
+            "exact_customers": round(exact / n_true, 5) if n_true else 1.0}
+
+
+def read_truth(path: Path) -> pa.Table:
+    """A truth file (CSV or Parquet) with columns source, source_record_id, person_id."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path}: no such truth file")
+    if path.suffix == ".parquet":
+        tab = pq.read_table(path)
+    else:
+        tab = pcsv.read_csv(path, convert_options=pcsv.ConvertOptions(
+            column_types={"source": pa.string(), "source_record_id": pa.string(),
+                          "person_id": pa.string()}))
+    missing = {"source", "source_record_id", "person_id"} - set(tab.column_names)
+    if missing:
+        raise InputError(f"{path}: truth file lacks column(s) {', '.join(sorted(missing))}")
+    return tab.select(["source", "source_record_id", "person_id"]).cast(pa.schema(
+        [("source", pa.string()), ("source_record_id", pa.string()), ("person_id", pa.string())]))
+
+
+def evaluate_workspace(engine: Engine, truth: pa.Table) -> dict[str, float]:
+    engine.create_table("_idic_truth", truth)
+    try:
+        return evaluate(engine.table("identity_map"), engine.table("_idic_truth"))
+    finally:
+        _backend.drop_table(engine, "_idic_truth")

@@ -1,0 +1,146 @@
+"""Deterministic identity graph: records linked through shared normalised strong identifiers.
+
+Nodes are source records (``rid``); an identifier value (an e-mail, a phone, a loyalty card,
+a cookie linked to a user by an identify/alias event, ...) shared by several records links
+them. Connected components are computed in the engine by min-label propagation with
+pointer jumping, as plain Ibis expressions, so the same code runs on DuckDB and Spark.
+
+**Super-node guard.** A value is reported in ``identity_supernodes`` and not linked through
+when it is shared by more than ``max_records`` records, or when two of its records disagree
+on who they are: their first names differ (more than 2 edits apart, neither a prefix of the
+other, not a nickname of the other, not first/last swapped), or both their birth dates and last names differ. Through
+such a value only records with the same first and last name are still linked (a household
+landline links John's two records, never John and Mary). A family e-mail, a shop's generic
+phone and a cookie on a shared computer are caught this way; a typo is not.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from idic.engine import Engine
+from idic.identify import _backend
+from idic.identify.records import IDENTIFIERS, rid
+
+MAX_RECORDS = 25      # an identifier value on more records than this is a super-node
+NAME_EDITS = 2        # names further apart than this disagree
+MAX_ITERATIONS = 200
+
+
+def identifier_values(engine: Engine, recs: ir.Table) -> ir.Table:
+    """Long form (rid, id_type, id_value) of every non-null identifier, plus cookie ids
+    linked to known records by identify/alias events of the same source."""
+    parts = [recs.filter(recs[c].notnull()).select(
+        "rid", id_type=ibis.literal(c), id_value=recs[c]) for c in IDENTIFIERS]
+    if engine.has_table("events"):
+        ev = engine.table("events")
+        ev = ev.filter(ev.type.isin(["identify", "alias"]) & ev.user_id.notnull()
+                       & ev.anonymous_id.notnull())
+        ev = ev.select(rid=rid(ev.source, ev.user_id), id_type=ibis.literal("cookie_id"),
+                       id_value=ev.anonymous_id.strip().lower())
+        known = recs.select(known_rid=recs.rid)
+        ev = ev.semi_join(known, ev.rid == known.known_rid)
+        parts.append(ev)
+    return ibis.union(*parts, distinct=True)
+
+
+def _differ(a: ir.StringValue, b: ir.StringValue) -> ir.BooleanValue:
+    return a.notnull() & b.notnull() & (a.levenshtein(b) > NAME_EDITS)
+
+
+def _first_names_disagree(v: ir.Table, w: ir.Table) -> ir.BooleanValue:
+    """Different given names: more than 2 edits apart, not a prefix of one another
+    (Alex / Alexander), and not first and last name swapped."""
+    f1, f2 = v.first_name, w.first_name
+    prefix = f1.startswith(f2) | f2.startswith(f1)
+    swapped = (f1 == w.last_name) & (f2 == v.last_name)
+    same_root = (v.first_name_root == w.first_name_root).fill_null(False)
+    return _differ(f1, f2) & ~prefix & ~swapped.fill_null(False) & ~same_root
+
+
+def supernodes(values: ir.Table, recs: ir.Table, *, max_records: int = MAX_RECORDS) -> ir.Table:
+    """Identifier values not to link through: (id_type, id_value, n_records, reason)."""
+    sizes = values.group_by(["id_type", "id_value"]).agg(n_records=values.rid.nunique())
+    big = sizes.filter(sizes.n_records > max_records).mutate(
+        reason=ibis.literal("shared by more than ") + ibis.literal(str(max_records))
+        + ibis.literal(" records"))
+    small = sizes.filter((sizes.n_records > 1) & (sizes.n_records <= max_records))
+    v = values.semi_join(small, [values.id_type == small.id_type,
+                                 values.id_value == small.id_value])
+    p = recs.select("rid", "first_name", "first_name_root", "last_name", "birth_date")
+    v = v.join(p, "rid")
+    w = v.view()
+    pairs = v.join(w, [v.id_type == w.id_type, v.id_value == w.id_value, v.rid < w.rid])
+    born = v.birth_date.notnull() & w.birth_date.notnull() & (v.birth_date != w.birth_date)
+    conflict = _first_names_disagree(v, w) | (born & _differ(v.last_name, w.last_name))
+    pairs = pairs.select(id_type=v.id_type, id_value=v.id_value, conflict=conflict)
+    bad = pairs.filter(pairs.conflict).select("id_type", "id_value").distinct()
+    bad = bad.join(small, ["id_type", "id_value"]).select(
+        "id_type", "id_value", "n_records",
+        reason=ibis.literal("records sharing it disagree on name / birth date"))
+    return ibis.union(big, bad)
+
+
+def _star(vals: ir.Table, keys: list[str]) -> ir.Table:
+    anchors = vals.group_by(keys).agg(anchor=vals.rid.min(), n=vals.rid.nunique())
+    anchors = anchors.filter(anchors.n > 1)
+    e = vals.join(anchors, keys)
+    e = e.filter(e.rid != e.anchor)
+    return e.select(rid_l=e.anchor, rid_r=e.rid, id_type=e.id_type, id_value=e.id_value)
+
+
+def identifier_edges(values: ir.Table, guarded: ir.Table, recs: ir.Table) -> ir.Table:
+    """Star edges (rid_l = anchor of the value, rid_r, id_type, id_value): one edge per
+    record and value, O(n) not O(n^2).
+
+    Through a value not guarded, every record sharing it is linked. Through a guarded value
+    shared by a few records that disagree (a household's landline), only records with the
+    same first and last name are linked (``id_type`` gets the suffix ``+name``); values
+    shared by more than ``max_records`` records link nothing.
+    """
+    key = [values.id_type == guarded.id_type, values.id_value == guarded.id_value]
+    ok = values.anti_join(guarded, key)
+    small = guarded.filter(~guarded.reason.startswith("shared by more"))
+    held = values.semi_join(small, [values.id_type == small.id_type,
+                                    values.id_value == small.id_value])
+    names = recs.select("rid", "first_name", "last_name")
+    held = held.join(names, "rid")
+    held = held.filter(held.first_name.notnull() & held.last_name.notnull())
+    by_name = _star(held, ["id_type", "id_value", "first_name", "last_name"])
+    by_name = by_name.mutate(id_type=by_name.id_type.concat("+name"))
+    return ibis.union(_star(ok, ["id_type", "id_value"]), by_name)
+
+
+def connected_components(engine: Engine, nodes: ir.Table, edges: ir.Table, *,
+                         prefix: str = "_idic_cc") -> ir.Table:
+    """Component label (the smallest ``node`` of the component) of every node.
+
+    ``nodes`` has a ``node`` column, ``edges`` has ``a`` and ``b``. Work tables are
+    materialised as ``<prefix>_*`` and dropped at the end except the result,
+    ``<prefix>_labels``, which is returned.
+    """
+    e_name, lab, nxt = f"{prefix}_edges", f"{prefix}_labels", f"{prefix}_next"
+    undirected = ibis.union(edges.select(a="a", b="b"), edges.select(a="b", b="a"),
+                            distinct=True)
+    engine.create_table(e_name, undirected)
+    engine.create_table(lab, nodes.select(node="node", label="node").distinct())
+    for _ in range(MAX_ITERATIONS):
+        e, lt = engine.table(e_name), engine.table(lab)
+        nb = e.join(lt, e.b == lt.node).select(node=e.a, label=lt.label)
+        cand = ibis.union(lt.select("node", "label"), nb)
+        cand = cand.group_by("node").agg(label=cand.label.min())
+        hop = cand.view()
+        jumped = cand.left_join(hop, cand.label == hop.node)
+        jumped = jumped.select(node=cand.node, label=ibis.least(
+            cand.label, ibis.coalesce(hop.label, cand.label)))
+        engine.create_table(nxt, jumped)
+        new = engine.table(nxt)
+        cmp = new.join(lt, new.node == lt.node)
+        changed = int(cmp.filter(cmp.label != cmp.label_right).count().execute())
+        engine.create_table(lab, engine.table(nxt))
+        if changed == 0:
+            break
+    _backend.drop_table(engine, nxt)
+    _backend.drop_table(engine, e_name)
+    return engine.table(lab)

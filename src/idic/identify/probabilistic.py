@@ -1,0 +1,364 @@
+"""Probabilistic matching with Splink (Fellegi-Sunter: u by random sampling, m by EM).
+
+The default model compares five pieces of evidence, each with its own levels:
+
+- ``first_name`` and ``last_name``: exact (term-frequency adjusted) / Levenshtein <= 1 /
+  <= 2 / else; the first name also has a "names swapped" level (first name of one = last
+  name of the other) and a "nickname" level (same root: Bob / Robert, see ``nicknames.py``);
+- ``birth_date`` (ISO text): exact / one character different (typo in a digit) / two / else;
+- ``place``: address, postcode **and** city as one comparison (address and postcode exact /
+  address within 2 edits and postcode exact / address exact / address within 2 edits and
+  city exact / postcode and city exact / postcode exact / city exact and postcode one
+  character off / city exact / postcode one character off / else). Street, postcode, city
+  and region describe one place, so they are never counted as independent evidence (which
+  would also merge members of one household); region is not compared at all.
+
+Only functions native to both DuckDB and Spark SQL are used (``levenshtein``), so the model
+scores identically on both backends. Candidate pairs come from the blocking rules in
+:data:`PREDICT_BLOCKING`. Override the model by writing your own Splink settings JSON to
+``<workspace>/models/identify_splink.json`` (it is reused as-is unless ``retrain``).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import uuid
+from pathlib import Path
+from typing import Any
+
+import ibis.expr.types as ir
+import pyarrow as pa
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import Linker, SettingsCreator, block_on
+
+from idic.engine import Engine
+from idic.identify import _backend
+from idic.identify.records import MATCH_COLUMNS
+
+log = logging.getLogger(__name__)
+logging.getLogger("splink").setLevel(logging.ERROR)  # its training chatter is not ours
+
+MODEL_FILE = Path("models") / "identify_splink.json"
+DEFAULT_THRESHOLD = 0.9  # match probability above which two records are linked
+U_PAIRS = 3e5  # record pairs sampled at random to estimate u
+MIN_TRAINING_RECORDS = 200  # below this, the packaged default parameters are used
+MIN_LABELS = 50  # identifier-linked pairs needed to estimate m from them
+DEFAULT_MODEL = Path(__file__).with_name("default_model.json")
+
+PREDICT_BLOCKING = [
+    block_on("first_name", "last_name"),
+    block_on("birth_date"),
+    block_on("last_name", "postcode"),
+    block_on("first_name", "postcode"),
+    block_on("address"),
+    block_on("substr(first_name, 1, 2)", "substr(last_name, 1, 2)", "city"),
+    block_on("postcode", "city"),
+    "l.first_name = r.last_name AND l.last_name = r.first_name",  # names swapped
+]
+EM_BLOCKING = [
+    block_on("first_name", "last_name"),
+    block_on("birth_date"),
+    block_on("postcode", "address"),
+]
+PRIOR_RULES = [block_on("first_name", "last_name", "birth_date"),
+               block_on("birth_date", "postcode", "address")]
+
+
+TF_COLUMNS = ("first_name", "last_name")  # exact matches weighted by how rare the name is
+
+
+def _lev(col: str, thresholds: list[int], label: str) -> cl.CustomComparison:
+    levels: list[Any] = [cll.NullLevel(col),
+                         cll.ExactMatchLevel(col, term_frequency_adjustments=col in TF_COLUMNS)]
+    levels += [cll.LevenshteinLevel(col, k) for k in thresholds]
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(levels, output_column_name=label)
+
+
+def default_comparisons() -> list[Any]:
+    first = cl.CustomComparison([
+        cll.NullLevel("first_name"),
+        cll.ExactMatchLevel("first_name", term_frequency_adjustments=True),
+        cll.ColumnsReversedLevel("first_name", "last_name", symmetrical=True),
+        cll.LevenshteinLevel("first_name", 1),
+        cll.ExactMatchLevel("first_name_root"),
+        cll.LevenshteinLevel("first_name", 2),
+        cll.ElseLevel(),
+    ], output_column_name="first_name")
+    a, pc, city = "address", "postcode", "city"
+    place = cl.CustomComparison([
+        cll.And(cll.NullLevel(a), cll.NullLevel(pc), cll.NullLevel(city)),
+        cll.And(cll.ExactMatchLevel(a), cll.ExactMatchLevel(pc)),
+        cll.And(cll.LevenshteinLevel(a, 2), cll.ExactMatchLevel(pc)),
+        cll.ExactMatchLevel(a),
+        cll.And(cll.LevenshteinLevel(a, 2), cll.ExactMatchLevel(city)),
+        cll.And(cll.ExactMatchLevel(pc), cll.ExactMatchLevel(city)),
+        cll.ExactMatchLevel(pc),
+        cll.And(cll.ExactMatchLevel(city), cll.LevenshteinLevel(pc, 1)),
+        cll.ExactMatchLevel(city),
+        cll.LevenshteinLevel(pc, 1),
+        cll.ElseLevel(),
+    ], output_column_name="place",
+        comparison_description="address, postcode and city as one piece of evidence "
+                               "(they are not independent)")
+    return [
+        first,
+        _lev("last_name", [1, 2], "last_name"),
+        _lev("birth_date", [1, 2], "birth_date"),
+        place,
+    ]
+
+
+def default_settings() -> SettingsCreator:
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="rid",
+        comparisons=default_comparisons(),
+        blocking_rules_to_generate_predictions=PREDICT_BLOCKING,
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
+    )
+
+
+def term_frequencies(records: ir.Table, values: dict[str, list[str]]) -> dict[str, dict]:
+    """Share of non-null records carrying each of ``values`` per column (for explanations)."""
+    out: dict[str, dict] = {}
+    for col, wanted in values.items():
+        t = records.filter(records[col].notnull())
+        n = t.count()
+        hits = t.filter(t[col].isin(wanted)).group_by(col).agg(k=t[col].count())
+        total = int(n.execute()) or 1
+        out[col] = {r[col]: r["k"] / total for r in hits.to_pyarrow().to_pylist()}
+    return out
+
+
+def model_path(ws_path: Path) -> Path:
+    return Path(ws_path) / MODEL_FILE
+
+
+def match_input(records: ir.Table) -> ir.Table:
+    return records.select("rid", *MATCH_COLUMNS)
+
+
+def _safely(linker: Linker, what: str, fn: Any) -> bool:
+    """Run one training step; on failure restore the parameters (Splink may have dropped
+    comparisons from its settings half-way)."""
+    saved = copy.deepcopy(linker._settings_obj.core_model_settings)
+    try:
+        fn()
+        return True
+    except Exception as exc:
+        linker._settings_obj.core_model_settings = saved
+        log.warning("%s skipped: %s", what, str(exc).splitlines()[0][:200])
+        return False
+
+
+def train(linker: Linker, n_records: int, *, labels: Any = None, n_label_pairs: int = 0,
+          seed: int = 42) -> None:
+    """Estimate the model on the data linked to ``linker``.
+
+    1. the match prior from strict deterministic rules, at least the share of record pairs
+       linked by identifiers and at least 0.1 n matching pairs;
+    2. u by random sampling of record pairs;
+    3. m from ``labels`` (a registered Splink table of record pairs linked by strong,
+       unguarded identifiers) when there are enough: pairs sharing an e-mail or a loyalty
+       card show how the names and addresses of one person vary across sources; otherwise
+       m by EM over the blocks in :data:`EM_BLOCKING`.
+    Levels still without m or u are completed by :func:`complete`.
+    """
+    training = linker.training
+    _safely(linker, "prior", lambda: training.estimate_probability_two_random_records_match(
+        PRIOR_RULES, recall=0.7))
+    prior = linker._settings_obj._probability_two_random_records_match or 0.0
+    # Strict rules find little when few records carry a birth date: never believe fewer
+    # matches than the identifier-linked pairs, nor fewer than one duplicate per 10 records.
+    pairs = max(n_records * (n_records - 1) / 2, 1)
+    floor = max(n_label_pairs / pairs, 0.1 * n_records / pairs)
+    if not floor <= prior < 0.5:
+        linker._settings_obj._probability_two_random_records_match = min(max(prior, floor), 0.5)
+    _safely(linker, "u", lambda: training.estimate_u_using_random_sampling(
+        max_pairs=U_PAIRS, seed=seed, min_count_per_level=None, num_chunks=1))
+    if labels is not None and _safely(linker, "m from identifier links",
+                                      lambda: training.estimate_m_from_pairwise_labels(labels)):
+        return
+    max_pairs = 2e6 if n_records > 200_000 else None
+    for rule in EM_BLOCKING:
+        _safely(linker, f"EM on {rule}",
+                lambda r=rule: training.estimate_parameters_using_expectation_maximisation(
+                    r, estimate_without_term_frequencies=True, max_pairs=max_pairs))
+
+
+M_FLOOR = 1e-3  # smallest m of a level never seen among matches (a strong veto, not -inf)
+# Different given names (not a typo, nickname or swap): at most this m, a weight of about
+# -13, so that household members sharing address and surname are not merged unless a birth
+# date or an identifier says they are one person.
+FIRST_NAME_ELSE_M = 1.0
+
+
+def complete(settings: dict[str, Any]) -> dict[str, Any]:
+    """Complete a trained model with the packaged default model: u not estimable from the
+    data, and m of levels never observed among the training matches, come from it; only the
+    "else" level of a trained comparison gets :data:`M_FLOOR` instead (different values
+    never seen for one person: a strong veto). m of each comparison is renormalised."""
+    default = {c["output_column_name"]: c for c in json.loads(DEFAULT_MODEL.read_text())["comparisons"]}
+    for comp in settings.get("comparisons", []):
+        ref = default.get(comp.get("output_column_name"))
+        if ref is None or len(ref["comparison_levels"]) != len(comp["comparison_levels"]):
+            continue
+        for lv, rl in zip(comp["comparison_levels"], ref["comparison_levels"], strict=True):
+            if lv.get("is_null_level"):
+                continue
+            if lv.get("u_probability") in (None, 0) and rl.get("u_probability"):
+                lv["u_probability"] = rl["u_probability"]
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        refs = [rl for rl in ref["comparison_levels"] if not rl.get("is_null_level")]
+        observed = any(lv.get("m_probability") for lv in levels)
+        for i, (lv, rl) in enumerate(zip(levels, refs, strict=True)):
+            last = i == len(levels) - 1  # the "else" level: unseen among matches = veto
+            if not lv.get("m_probability") and rl.get("m_probability") and (
+                    not observed or not last):
+                lv["m_probability"] = rl["m_probability"]
+        for lv in levels:
+            lv["m_probability"] = max(lv.get("m_probability") or 0.0, M_FLOOR)
+        if comp.get("output_column_name") == "first_name":
+            levels[-1]["m_probability"] = min(levels[-1]["m_probability"], FIRST_NAME_ELSE_M)
+        total = sum(lv["m_probability"] for lv in levels)
+        for lv in levels:
+            lv["m_probability"] /= total
+    return settings
+
+
+def load_model(path: Path, dialect: str) -> dict[str, Any]:
+    """A saved model as a settings dict for ``dialect``.
+
+    Splink stores SQL in the dialect it was trained on. When the saved model has the shape
+    of the default model, its SQL is regenerated for ``dialect`` from the default comparisons
+    and only the trained parameters are taken from the file, so a model trained on DuckDB
+    scores on Spark (and back). Any other (hand-written) model is used as it is.
+    """
+    saved = json.loads(Path(path).read_text())
+    fresh = default_settings().create_settings_dict(dialect)
+    old = {c.get("output_column_name"): c for c in saved.get("comparisons", [])}
+    same = [c["output_column_name"] for c in fresh["comparisons"]] == list(old) and all(
+        len(old[c["output_column_name"]]["comparison_levels"]) == len(c["comparison_levels"])
+        for c in fresh["comparisons"])
+    if not same:
+        return saved
+    for comp in fresh["comparisons"]:
+        for lv, olv in zip(comp["comparison_levels"],
+                           old[comp["output_column_name"]]["comparison_levels"], strict=True):
+            for k in ("m_probability", "u_probability"):
+                if k in olv:
+                    lv[k] = olv[k]
+    fresh["probability_two_random_records_match"] = saved.get(
+        "probability_two_random_records_match", fresh.get("probability_two_random_records_match"))
+    fresh.pop("sql_dialect", None)
+    return fresh
+
+
+class Matcher:
+    """A Splink linker over the prepared records of one engine, trained or loaded."""
+
+    def __init__(self, engine: Engine, records: ir.Table, ws_path: Path, *,
+                 retrain: bool = False, labels: pa.Table | None = None) -> None:
+        self.engine = engine
+        self.path = model_path(ws_path)
+        self.db_api = _backend.splink_db_api(engine)
+        self.uid = uuid.uuid4().hex[:8]  # Spark temp views are session-wide: unique names
+        data = match_input(records)
+        self.n_records = int(data.count().execute())
+        self.input = _backend.register(self.db_api, engine, data, f"idic_records_{self.uid}")
+        self.source = str(self.path)
+        dialect = self.db_api.sql_dialect.sql_dialect_str
+        if self.path.exists() and not retrain:
+            self.linker = Linker(self.input, load_model(self.path, dialect), log_level=None)
+            self.trained = False
+        elif self.n_records < MIN_TRAINING_RECORDS:
+            # too few records to estimate m and u: use the packaged default parameters
+            self.source = str(DEFAULT_MODEL)
+            self.linker = Linker(self.input, load_model(DEFAULT_MODEL, dialect), log_level=None)
+            self.trained = False
+        else:
+            linker = Linker(self.input, default_settings(), log_level=None)
+            self.trained = True
+            lab = None
+            if labels is not None and labels.num_rows >= MIN_LABELS:
+                ds = pa.array([f"idic_records_{self.uid}"] * labels.num_rows)
+                lab = _backend.register(self.db_api, engine, pa.table({
+                    "source_dataset_l": ds,
+                    "rid_l": labels["rid_l"],
+                    "source_dataset_r": ds,
+                    "rid_r": labels["rid_r"]}), f"idic_labels_{self.uid}")
+            train(linker, self.n_records, labels=lab,
+                  n_label_pairs=0 if labels is None else labels.num_rows)
+            model = complete(linker.misc.save_model_to_json())
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.write_text(json.dumps(model, indent=2))
+            self.linker = Linker(self.input, load_model(self.path, dialect), log_level=None)
+
+    def predict(self, threshold: float = DEFAULT_THRESHOLD) -> pa.Table:
+        """Scored candidate pairs at or above ``threshold``: rid_l, rid_r, weight, probability."""
+        if self.n_records < 2:
+            return empty_links()
+        pred = self.linker.inference.predict(threshold_match_probability=threshold,
+                                             warning_mode="never")
+        return _links(_backend.to_arrow(pred))
+
+    def predict_changed(self, changed: ir.Table, rest: ir.Table,
+                        threshold: float = DEFAULT_THRESHOLD) -> pa.Table:
+        """Incremental scoring: pairs among the ``changed`` records and between them and the
+        ``rest`` (same blocking rules; term frequencies from all records)."""
+        n_changed, n_rest = int(changed.count().execute()), int(rest.count().execute())
+        if n_changed == 0:
+            return empty_links()
+        for col in TF_COLUMNS:
+            self.linker.table_management.compute_tf_table(col)
+        inf = self.linker.inference
+        new = _backend.register(self.db_api, self.engine, match_input(changed),
+                                f"idic_changed_{self.uid}")
+        parts = []
+        if n_changed >= 2:
+            parts.append(inf.predict_within(new, threshold_match_probability=threshold,
+                                            warning_mode="never"))
+        if n_rest:
+            old = _backend.register(self.db_api, self.engine, match_input(rest),
+                                    f"idic_rest_{self.uid}")
+            parts.append(inf.predict_between(new, old, threshold_match_probability=threshold,
+                                             warning_mode="never"))
+        tables = [_links(_backend.to_arrow(x)) for x in parts]
+        return pa.concat_tables(tables) if tables else empty_links()
+
+    def score_pair(self, left: dict[str, Any], right: dict[str, Any],
+                   tf: dict[str, dict[str, float]] | None = None) -> dict[str, Any]:
+        """Full comparison record (levels, match weights) of two prepared records;
+        ``tf`` gives the term frequency of their name values in the whole data."""
+        cols = ["rid", *MATCH_COLUMNS]
+        recs = []
+        for r in (left, right):
+            d = {c: r.get(c) for c in cols}
+            for c in TF_COLUMNS:
+                d[f"tf_{c}"] = (tf or {}).get(c, {}).get(r.get(c)) if r.get(c) else None
+            recs.append(d)
+        res = self.linker.inference.score_pair(recs[0], recs[1])
+        return _backend.to_arrow(res).to_pylist()[0]
+
+    def settings(self) -> dict[str, Any]:
+        return self.linker._settings_obj.as_dict()
+
+
+def _links(t: pa.Table) -> pa.Table:
+    return pa.table({
+        "rid_l": t["rid_l"].cast(pa.string()),
+        "rid_r": t["rid_r"].cast(pa.string()),
+        "match_weight": t["match_weight"].cast(pa.float64()),
+        "match_probability": t["match_probability"].cast(pa.float64()),
+    })
+
+
+def empty_links() -> pa.Table:
+    return pa.table({"rid_l": pa.array([], pa.string()), "rid_r": pa.array([], pa.string()),
+                     "match_weight": pa.array([], pa.float64()),
+                     "match_probability": pa.array([], pa.float64())})

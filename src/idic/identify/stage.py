@@ -1,0 +1,174 @@
+"""The ``identify`` stage: identities (+ identify/alias events) -> customers.
+
+Writes ``identity_map`` (source, source_record_id, customer_id), ``identity_links`` (every
+link used, with its kind and evidence), ``identity_supernodes`` (identifier values not
+linked through), appends to ``identity_lineage``, and rebuilds ``customers`` (golden
+records). Idempotent: a second run on the same input leaves the same tables.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import ibis
+
+from idic.identify import _backend
+from idic.identify import cluster as cl
+from idic.identify.golden import Survivorship, golden_records
+from idic.identify.graph import MAX_RECORDS, identifier_edges, identifier_values, supernodes
+from idic.identify.probabilistic import DEFAULT_THRESHOLD, Matcher, model_path
+from idic.identify.records import latest, records
+
+if TYPE_CHECKING:
+    from idic.workspace import Workspace
+
+LINKS = "identity_links"
+SUPERNODES = "identity_supernodes"
+CUSTOMERS = "customers"
+RUN_FILE = "identify_last_run.json"
+MAX_LABELS = 200_000
+_WORK = ("_idic_records", "_idic_values", "_idic_prob", "_idic_manual", "_idic_cc_labels")
+
+
+def run(ws: Workspace, *, retrain: bool = False, threshold: float = DEFAULT_THRESHOLD,
+        max_records: int = MAX_RECORDS, full: bool = False,
+        reason: str = "identify run") -> dict[str, Any]:
+    """Resolve every identity record into a persistent customer; returns a summary dict.
+
+    After a first run, only records that are new (not in ``identity_map``) or re-ingested
+    since the last run are scored by Splink, against each other and against the rest; the
+    probabilistic links among the other records are kept from ``identity_links``. ``full``
+    (or ``retrain``, or another threshold) re-scores every record. Identifier links,
+    clustering, ids and golden records are always recomputed (cheap SQL).
+    """
+    t0 = time.perf_counter()
+    engine = ws.engine
+    cl.ensure_tables(engine)
+    run_id, at = uuid.uuid4().hex[:12], cl.now()
+
+    engine.create_table("_idic_records", records(engine))
+    recs = engine.table("_idic_records")
+    n_records = int(recs.count().execute())
+
+    engine.create_table("_idic_values", identifier_values(engine, recs))
+    values = engine.table("_idic_values")
+    engine.create_table(SUPERNODES, supernodes(values, recs, max_records=max_records))
+    guarded = engine.table(SUPERNODES)
+    id_edges = identifier_edges(values, guarded, recs)
+
+    labels = None
+    if retrain or not model_path(ws.path).exists():
+        # pairs linked by strong identifiers teach the model how one person's names vary
+        clean = id_edges.filter(~id_edges.id_type.endswith("+name"))
+        labels = engine.to_arrow(clean.select("rid_l", "rid_r").limit(MAX_LABELS))
+    matcher = Matcher(engine, recs, ws.path, retrain=retrain, labels=labels)
+    prev = None if full or matcher.trained else _incremental_base(ws, threshold)
+    if prev is None:
+        engine.create_table("_idic_prob", matcher.predict(threshold))
+        n_scored = n_records
+    else:
+        n_scored = _score_changed(engine, recs, matcher, prev, threshold)
+    splits, manual = cl.override_edges(engine, recs)
+    engine.create_table("_idic_manual", manual)
+
+    null_s, null_f = ibis.null("string"), ibis.null("float64")
+    prob, man = engine.table("_idic_prob"), engine.table("_idic_manual")
+    links = ibis.union(
+        id_edges.select("rid_l", "rid_r", kind=ibis.literal("identifier"), id_type="id_type",
+                        id_value="id_value", match_weight=null_f, match_probability=null_f),
+        prob.select("rid_l", "rid_r", kind=ibis.literal("probabilistic"), id_type=null_s,
+                    id_value=null_s, match_weight="match_weight",
+                    match_probability="match_probability"),
+        man.select("rid_l", "rid_r", kind=ibis.literal("manual"), id_type=null_s,
+                   id_value=null_s, match_weight=null_f, match_probability=null_f),
+    )
+    with engine.transaction():
+        engine.create_table(LINKS, links.mutate(run_id=ibis.literal(run_id)))
+        labels = cl.cluster(engine, recs, engine.table(LINKS), splits)
+        stats = cl.assign_ids(engine, labels, run_id=run_id, at=at, reason=reason,
+                              splits=splits)
+        sv = Survivorship.from_settings(ws.settings)
+        engine.create_table(CUSTOMERS, golden_records(latest(engine), engine.table(cl.MAP), sv))
+    for name in _WORK:
+        _backend.drop_table(engine, name)
+
+    lk = engine.table(LINKS)
+    kinds = {r["kind"]: r["n"] for r in
+             engine.to_arrow(lk.group_by("kind").agg(n=lk.count())).to_pylist()}
+    summary = {
+        "records": n_records,
+        "customers": engine.count(CUSTOMERS),
+        "identifier_links": int(kinds.get("identifier", 0)),
+        "probabilistic_links": int(kinds.get("probabilistic", 0)),
+        "manual_links": int(kinds.get("manual", 0)),
+        "supernodes": engine.count(SUPERNODES),
+        **stats,
+        "model": str(model_path(ws.path)),
+        "model_trained": matcher.trained,
+        "scored_records": n_scored,
+        "incremental": prev is not None,
+        "threshold": threshold,
+        "run_id": run_id,
+        "seconds": round(time.perf_counter() - t0, 2),
+        "at": at.isoformat(),
+        "model_mtime": model_path(ws.path).stat().st_mtime if model_path(ws.path).exists()
+        else None,
+    }
+    model_dir = model_path(ws.path).parent
+    model_dir.mkdir(parents=True, exist_ok=True)
+    (model_dir / RUN_FILE).write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+def last_run(ws: Workspace) -> dict[str, Any] | None:
+    p = model_path(ws.path).parent / RUN_FILE
+    return json.loads(p.read_text()) if p.exists() else None
+
+
+def _incremental_base(ws: Workspace, threshold: float) -> dict[str, Any] | None:
+    """The last run, if its links can be reused: same threshold and model file, tables there."""
+    prev = last_run(ws)
+    engine = ws.engine
+    mp = model_path(ws.path)
+    if (prev is None or prev.get("threshold") != threshold or not mp.exists()
+            or prev.get("model_mtime") != mp.stat().st_mtime
+            or not engine.has_table(LINKS) or not engine.has_table(cl.MAP)):
+        return None
+    return prev
+
+
+def _score_changed(engine, recs, matcher: Matcher, prev: dict[str, Any],
+                   threshold: float) -> int:
+    """Write ``_idic_prob``: kept links among unchanged records + links of changed ones."""
+    m = engine.table(cl.MAP)
+    known = m.select(krid=m.source.concat(":", m.source_record_id))
+    since = ibis.literal(datetime.fromisoformat(prev["at"]))
+    is_new = recs.anti_join(known, recs.rid == known.krid).select("rid")
+    touched = recs.filter(recs.ingested_at.notnull() & (recs.ingested_at > since)).select("rid")
+    engine.create_table("_idic_changed", ibis.union(is_new, touched, distinct=True))
+    ch = engine.table("_idic_changed")
+    changed = recs.semi_join(ch, "rid")
+    rest = recs.anti_join(ch, "rid")
+    new_links = matcher.predict_changed(changed, rest, threshold)
+    lk = engine.table(LINKS)
+    kept = lk.filter(lk.kind == "probabilistic")
+    alive = recs.select(arid="rid")
+    kept = kept.semi_join(alive, kept.rid_l == alive.arid)
+    alive2 = recs.select(brid="rid")
+    kept = kept.semi_join(alive2, kept.rid_r == alive2.brid)
+    c1 = ch.select(c1="rid")
+    kept = kept.anti_join(c1, kept.rid_l == c1.c1)
+    c2 = ch.select(c2="rid")
+    kept = kept.anti_join(c2, kept.rid_r == c2.c2)
+    engine.create_table("_idic_prob_new", new_links)
+    engine.create_table("_idic_prob", ibis.union(
+        kept.select("rid_l", "rid_r", "match_weight", "match_probability"),
+        engine.table("_idic_prob_new")))
+    n = int(ch.count().execute())
+    for name in ("_idic_changed", "_idic_prob_new"):
+        _backend.drop_table(engine, name)
+    return n

@@ -1,0 +1,86 @@
+"""Deterministic identity graph: shared identifiers, cookies via events, super-node guard."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+
+from idic.identify.stage import run
+
+
+def _map(ws) -> dict[str, str]:
+    m = ws.table("identity_map").execute()
+    return {f"{s}:{r}": c for s, r, c in zip(m.source, m.source_record_id, m.customer_id, strict=False)}
+
+
+def test_shared_identifiers_chain_records_into_one_customer(workspace, add_identities) -> None:
+    add_identities(workspace, [
+        {"source": "web", "source_record_id": "W1", "email": "ann@x.com", "first_name": "Ann"},
+        {"source": "store", "source_record_id": "S1", "email": "ann@x.com", "loyalty_id": "L1"},
+        {"source": "call_centre", "source_record_id": "C1", "loyalty_id": "L1",
+         "phone": "+447700900001"},
+        {"source": "social", "source_record_id": "SO1", "social_handle": "@bob"},
+    ])
+    s = run(workspace)
+    assert s["records"] == 4 and s["customers"] == 2
+    m = _map(workspace)
+    assert m["web:W1"] == m["store:S1"] == m["call_centre:C1"] != m["social:SO1"]
+    links = workspace.table("identity_links").execute()
+    assert set(links.kind) == {"identifier"} and set(links.id_type) == {"email", "loyalty_id"}
+
+
+def test_identify_event_links_cookie_to_known_record(workspace, add_identities) -> None:
+    add_identities(workspace, [
+        {"source": "web", "source_record_id": "W1", "first_name": "Ann"},
+        {"source": "web", "source_record_id": "anon-1", "cookie_id": "ck-9"},
+    ])
+    ev = pa.table({"message_id": ["m1"], "source": ["web"], "type": ["identify"],
+                   "timestamp": pa.array([dt.datetime(2024, 1, 1, tzinfo=dt.UTC)],
+                                         pa.timestamp("us", tz="UTC")),
+                   "user_id": ["W1"], "anonymous_id": ["CK-9 "]})
+    workspace.engine.append("events", ev)
+    run(workspace)
+    m = _map(workspace)
+    assert m["web:W1"] == m["web:anon-1"]
+
+
+def test_supernode_guard_keeps_family_and_shop_phone_apart(workspace, add_identities) -> None:
+    family = [
+        {"source": "web", "source_record_id": "W1", "email": "smiths@x.com", "first_name": "John",
+         "last_name": "Smith", "birth_date": "1970-01-01"},
+        {"source": "web", "source_record_id": "W2", "email": "smiths@x.com", "first_name": "Mary",
+         "last_name": "Smith", "birth_date": "1972-05-05"},
+        # the same John with a typo in his name still links through his own e-mail
+        {"source": "store", "source_record_id": "S1", "email": "john@x.com", "first_name": "Jon",
+         "last_name": "Smith", "birth_date": "1970-01-01"},
+        {"source": "web", "source_record_id": "W3", "email": "john@x.com", "first_name": "John",
+         "last_name": "Smith", "birth_date": "1970-01-01"},
+    ]
+    shop = [{"source": "store", "source_record_id": f"G{i}", "phone": "+442079460000",
+             "first_name": f"Person{i}", "last_name": f"Family{i}"} for i in range(30)]
+    add_identities(workspace, family + shop)
+    s = run(workspace, max_records=25)
+    m = _map(workspace)
+    assert m["web:W1"] != m["web:W2"]
+    assert m["store:S1"] == m["web:W3"]
+    assert len({m[f"store:G{i}"] for i in range(30)}) == 30
+    sn = workspace.table("identity_supernodes").execute()
+    assert set(sn.id_value) == {"smiths@x.com", "+442079460000"}
+    assert s["supernodes"] == 2
+    reasons = dict(zip(sn.id_value, sn.reason, strict=False))
+    assert "disagree" in reasons["smiths@x.com"] and "more than 25" in reasons["+442079460000"]
+
+
+def test_connected_components_on_long_chain(workspace) -> None:
+    from idic.identify.graph import connected_components
+
+    n = 300
+    eng = workspace.engine
+    eng.create_table("n", pa.table({"node": [f"r{i:04d}" for i in range(n)]}))
+    eng.create_table("e", pa.table({"a": [f"r{i:04d}" for i in range(n - 1) if i != 150],
+                                    "b": [f"r{i + 1:04d}" for i in range(n - 1) if i != 150]}))
+    out = connected_components(eng, eng.table("n"), eng.table("e")).execute()
+    labels = dict(zip(out.node, out.label, strict=False))
+    assert set(labels.values()) == {"r0000", "r0151"}
+    assert labels["r0150"] == "r0000" and labels["r0299"] == "r0151"
