@@ -17,7 +17,7 @@ CSV = ("order_id,source,source_customer_id,ordered_at,amount,currency\n"
        "O1,web,W1,2024-01-02,10.50,EUR\n")
 
 
-def invoke(*args: str):  # noqa: ANN201
+def invoke(*args: str):
     return runner.invoke(app, list(args), catch_exceptions=False)
 
 

@@ -18,7 +18,7 @@ AMOUNT = TABLES["orders"].column("amount")
 CURRENCY = TABLES["orders"].column("currency")
 
 
-def run(col, values: list[str | None], country: str | None = None) -> list:  # noqa: ANN001
+def run(col, values: list[str | None], country: str | None = None) -> list:
     t = ibis.memtable({"v": values, "c": [country] * len(values)},
                       schema={"v": "string", "c": "string"})
     v = text(t.v)

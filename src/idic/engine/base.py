@@ -120,5 +120,6 @@ class Engine(ABC):
                 [], schema=expr.schema().to_pyarrow())).schema)
         return pa.Table.from_batches(out)
 
-    def close(self) -> None:  # pragma: no cover - trivial
-        pass
+    def close(self) -> None:
+        """Release the backend's resources (nothing to release by default)."""
+        return None

@@ -25,7 +25,7 @@ from idic.engine.base import Engine, TableLike
 _SESSION = None
 
 
-def spark_session():  # noqa: ANN201 - pyspark type is optional
+def spark_session():
     """One local SparkSession per process (Spark allows one active context)."""
     global _SESSION
     if _SESSION is None:
@@ -76,7 +76,7 @@ class SparkEngine(Engine):
         df.createOrReplaceTempView(view)
         return self.con.table(view)
 
-    def _write(self, name: str, df, mode: str) -> None:  # noqa: ANN001
+    def _write(self, name: str, df, mode: str) -> None:
         final = self._path(name)
         if mode == "append" and final.exists():
             df.write.mode("append").parquet(str(final))
@@ -87,7 +87,7 @@ class SparkEngine(Engine):
             shutil.rmtree(final)
         tmp.rename(final)
 
-    def _to_df(self, obj: TableLike):  # noqa: ANN202
+    def _to_df(self, obj: TableLike):
         if isinstance(obj, ir.Table):
             self.con._run_pre_execute_hooks(obj)
             return self.spark.sql(str(self.con.compile(obj)))
@@ -165,7 +165,7 @@ class SparkEngine(Engine):
         return pa.Table.from_pandas(expr.execute(), preserve_index=False)
 
 
-def _spark_schema(schema: pa.Schema):  # noqa: ANN202
+def _spark_schema(schema: pa.Schema):
     from pyspark.sql.pandas.types import from_arrow_schema
 
     return from_arrow_schema(schema)

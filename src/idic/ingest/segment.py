@@ -109,8 +109,8 @@ def parse_segment_file(path: Path, source: str = "segment") -> tuple[pa.Table, p
     return ev, ids
 
 
-def ingest_segment_file(ws, path: Path, *, source: str | None = None,  # noqa: ANN001
-                        progress=None) -> IngestResult:  # noqa: ANN001
+def ingest_segment_file(ws, path: Path, *, source: str | None = None,
+                        progress=None) -> IngestResult:
     """Load Segment messages: the result counts events; identities ride in ``related``."""
     from idic.schema import TABLES
 

@@ -67,7 +67,7 @@ class TableSpec:
         return ibis.schema(cols)
 
 
-def C(name: str, type_: str, required: bool, description: str, example: str, **kw) -> Column:  # noqa: N802
+def C(name: str, type_: str, required: bool, description: str, example: str, **kw) -> Column:
     return Column(name, type_, required, description, example, **kw)
 
 
