@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,6 +14,7 @@ from rich.table import Table
 
 from idic.cli.common import EngineOpt, JsonOpt, WorkspaceOpt, command, console, emit_json, out
 from idic.errors import InputError, WorkspaceError
+from idic.service.access import open_workspace
 from idic.workspace import SETTINGS_FILE, Workspace
 
 
@@ -53,8 +55,9 @@ def ingest_cmd(
 
     cols = load_mapping_file(mapping) if mapping else {}
     cols.update(parse_map_flags(map_))
-    with Workspace.open(workspace) if _exists(workspace) else Workspace.init(workspace) as ws, \
-            _progress(not json_) as bar:
+    if not _exists(workspace):
+        Workspace.init(workspace).close()
+    with open_workspace(_path(workspace)) as ws, _progress(not json_) as bar:
         task = bar.add_task(f"loading {file.name}", total=None)
         result = ws.ingest(kind, file, mapping=cols, source=source, fmt=fmt)
         bar.update(task, completed=1, total=1)
@@ -77,15 +80,29 @@ def _print_result(d: dict[str, Any]) -> None:
         out.print("  see the reasons with [bold]idic export quarantine -o quarantine.csv[/]")
 
 
-def _exists(workspace: Path | None) -> bool:
+def _path(workspace: Path | None) -> Path:
     from idic.config import get_settings
 
-    return (Path(workspace or get_settings().workspace) / SETTINGS_FILE).exists()
+    return Path(workspace or get_settings().workspace)
+
+
+def _exists(workspace: Path | None) -> bool:
+    return (_path(workspace) / SETTINGS_FILE).exists()
+
+
+def _open(workspace: Path | None, *, read_only: bool = False
+          ) -> AbstractContextManager[Workspace]:
+    """Open for one command; waits politely if `idic serve` holds the database."""
+    path = _path(workspace)
+    if not (path / SETTINGS_FILE).exists():
+        raise WorkspaceError(f"{path} is not an idic workspace (no {SETTINGS_FILE})",
+                             hint=f"create it with `idic init --workspace {path}`")
+    return open_workspace(path, read_only=read_only)
 
 
 @command
 def status_cmd(workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
-    with Workspace.open(workspace, read_only=True) as ws:
+    with _open(workspace, read_only=True) as ws:
         info = status(ws)
     if json_:
         emit_json(info)
@@ -133,7 +150,7 @@ def export_cmd(
     suffix = output.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise InputError(f"{output}: expected a .csv or .parquet file name")
-    with Workspace.open(workspace, read_only=True) as ws:
+    with _open(workspace, read_only=True) as ws:
         t = ws.table(table)
         t = t.drop(*[c for c in t.columns if c.startswith("_")]) if table != "quarantine" else t
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -148,7 +165,7 @@ def export_cmd(
 def run_cmd(workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
     from idic.pipeline import run_all
 
-    with Workspace.open(workspace) as ws, _progress(not json_) as bar:
+    with _open(workspace) as ws, _progress(not json_) as bar:
         task = bar.add_task("pipeline", total=None)
         results = run_all(ws, progress=lambda s: bar.update(task, description=f"stage {s}"))
         info = {"stages": results, "tables": ws.counts()}
@@ -200,4 +217,6 @@ def demo_cmd(
         out.print(f"  ingested {kind}: {r['accepted']:,} accepted, {r['quarantined']:,} "
                   f"quarantined, {r['duplicates']:,} duplicates")
     _print_stages(info["stages"])
+    if info.get("report"):
+        out.print(f"report: [bold]{info['report']}[/] (open it in a browser, works offline)")
     out.print("next: [bold]idic status --workspace " + str(path) + "[/]")

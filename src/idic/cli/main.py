@@ -24,12 +24,29 @@ app.command("run", help="Run every pipeline stage on the workspace's data.")(run
 app.command("demo", help="Generate the demo retailer, ingest it, run every stage.")(demo_cmd)
 
 
+def _register_commands() -> None:
+    """Single commands of later stages (each a function in its module)."""
+    import importlib
+
+    for name, module, attr, help_ in (
+        ("report", "idic.cli.report", "report_cmd",
+         "Write the customer-strategy report (one offline HTML file)."),
+        ("serve", "idic.cli.serve", "serve_cmd", "Serve the REST API and the dashboard."),
+    ):
+        try:
+            fn = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError):
+            continue
+        app.command(name, help=help_)(fn)
+
+
 def _register_groups() -> None:
     """Command groups of the IDIC stages (each a module with a Typer ``app``)."""
     import importlib
 
     for name, module in (("identify", "idic.cli.identify"), ("clv", "idic.cli.clv"),
-                         ("value", "idic.cli.value"), ("journeys", "idic.cli.journeys")):
+                         ("value", "idic.cli.value"), ("journeys", "idic.cli.journeys"),
+                         ("keys", "idic.cli.keys"), ("privacy", "idic.cli.privacy")):
         try:
             sub = importlib.import_module(module).app
         except (ImportError, AttributeError):  # a stage not built yet
@@ -37,6 +54,7 @@ def _register_groups() -> None:
         app.add_typer(sub, name=name)
 
 
+_register_commands()
 _register_groups()
 
 

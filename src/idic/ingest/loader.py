@@ -78,7 +78,7 @@ def table_spec(kind: str) -> TableSpec:
                          f"{', '.join(sorted(TABLES))} or segment") from None
 
 
-def ingest_file(ws, kind: str, path: Path, *, mapping: dict[str, str] | None = None,  # noqa: ANN001
+def ingest_file(ws, kind: str, path: Path, *, mapping: dict[str, str] | None = None,
                 source: str | None = None, fmt: str | None = None,
                 progress: Progress | None = None) -> IngestResult:
     """Load ``path`` into table ``kind`` of workspace ``ws`` (see module docstring)."""
@@ -95,7 +95,7 @@ def ingest_file(ws, kind: str, path: Path, *, mapping: dict[str, str] | None = N
         progress(f"reading {path.name}")
     try:
         staged = ws.engine.read_file(path, fmt)
-        headers = list(staged.columns)
+        staged.schema()  # reading the schema surfaces parse errors here, in one line
     except Exception as exc:  # the backend's own parse errors, in one line
         raise InputError(f"{path}: cannot read as {fmt}: {str(exc).splitlines()[0]}") from exc
     first_line = 2 if fmt == "csv" else 1
@@ -103,7 +103,7 @@ def ingest_file(ws, kind: str, path: Path, *, mapping: dict[str, str] | None = N
                          first_line=first_line, sha=file_sha256(path), progress=progress)
 
 
-def ingest_records(ws, kind: str, records: pa.Table, *, origin: str,  # noqa: ANN001
+def ingest_records(ws, kind: str, records: pa.Table, *, origin: str,
                    source: str | None = None) -> IngestResult:
     """Load an in-memory Arrow table (API collection, converters) through the same checks."""
     spec = table_spec(kind)
@@ -116,7 +116,7 @@ def ingest_records(ws, kind: str, records: pa.Table, *, origin: str,  # noqa: AN
         ws.engine.unstage(name)
 
 
-def ingest_staged(ws, spec: TableSpec, staged: ir.Table, *, file: str,  # noqa: ANN001, PLR0913
+def ingest_staged(ws, spec: TableSpec, staged: ir.Table, *, file: str,
                   mapping: dict[str, str], source: str | None, first_line: int, sha: str,
                   progress: Progress | None = None) -> IngestResult:
     t0 = time.perf_counter()
@@ -164,7 +164,7 @@ def ingest_staged(ws, spec: TableSpec, staged: ir.Table, *, file: str,  # noqa: 
     return result
 
 
-def _load(ws, spec: TableSpec, stage: ir.Table, present: list[Column], batch_id: str,  # noqa: ANN001
+def _load(ws, spec: TableSpec, stage: ir.Table, present: list[Column], batch_id: str,
           file: str, started: datetime, sha: str) -> IngestResult:
     engine = ws.engine
     # a clean value is null exactly when the text was absent or unusable
@@ -181,6 +181,10 @@ def _load(ws, spec: TableSpec, stage: ir.Table, present: list[Column], batch_id:
         for c in spec.columns
     }
     good = stage.filter(~bad).select("_line", **values)
+    # privacy hook: rows of erased persons are refused and counted as quarantined
+    from idic.privacy.tombstones import refuse_erased
+
+    good = refuse_erased(ws, spec, good, batch_id=batch_id, file=file)
     key = list(spec.key)
     n_good = int(good.count().execute())
     n_keys = int(good.select(*key).distinct().count().execute())
@@ -244,7 +248,7 @@ def _record_json(stage: ir.Table, present: list) -> ir.StringValue:
 
 
 @ibis.udf.scalar.builtin(name="to_json")
-def _to_json(x) -> str:  # type: ignore[empty-body]  # noqa: ANN001
+def _to_json(x) -> str:  # type: ignore[empty-body]
     """Backend builtin ``to_json`` (DuckDB and Spark both have it)."""
 
 

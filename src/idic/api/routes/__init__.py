@@ -1,0 +1,1 @@
+"""Routers, one module per domain; thin over :mod:`idic.service` and :mod:`idic.privacy`."""

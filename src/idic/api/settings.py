@@ -1,0 +1,16 @@
+"""API settings from the environment (``IDIC_API_`` prefix, pydantic-settings)."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ApiSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IDIC_API_", extra="ignore")
+
+    source: str = "web"  #: source name given to collected events
+    idle_seconds: float = 2.0  #: the server closes the database file after this idle time
+    ack_timeout: float = 10.0  #: how long a collection request waits for its ingest counts
+    max_body_bytes: int = 512_000  #: Segment's own limit is 500 KB per batch
+    max_messages: int = 5_000
+    cache_size: int = 20_000  #: cached profile responses (invalidated by any write)

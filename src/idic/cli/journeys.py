@@ -1,0 +1,228 @@
+"""`idic journeys`: funnels, paths, attribution, the journey map, and the journeys stage."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.table import Table
+
+from idic.cli.common import EngineOpt, JsonOpt, WorkspaceOpt, command, console, emit_json, out
+from idic.errors import InputError
+
+app = typer.Typer(help="Touchpoints and journeys: funnels, paths, attribution, journey map.",
+                  no_args_is_help=True)
+
+RulesOpt = Annotated[Path | None, typer.Option("--rules", help="Taxonomy rules file (JSON)")]
+
+
+def _open(workspace: Path | None, engine: str | None, *, read_only: bool = True):
+    from idic.workspace import Workspace
+
+    return Workspace.open(workspace, engine=engine,
+                          read_only=read_only and (engine or "duckdb") == "duckdb")
+
+
+def _print_rows(title: str, rows: list[dict[str, Any]], cols: list[str]) -> None:
+    t = Table(title=title)
+    for c in cols:
+        t.add_column(c, justify="left" if c in ("event", "path", "channel", "touchpoint") else "right")
+    for r in rows:
+        t.add_row(*[_cell(r.get(c)) for c in cols])
+    out.print(t)
+
+
+def _cell(v: Any) -> str:
+    if v is None or (isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral)
+                     and math.isnan(float(v))):
+        return ""
+    if isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral | bool):
+        return f"{float(v):.4g}"
+    return str(v)
+
+
+@app.command()
+@command
+def funnel(
+    steps: Annotated[str, typer.Option("--steps", help='Comma-separated events: "E1,E2,E3"')],
+    window: Annotated[str, typer.Option("--window", help="Conversion window from the first step: 30m, 2h, 14d")] = "14d",
+    mode: Annotated[str, typer.Option("--mode", help="ordered | strict | unordered")] = "ordered",
+    exclude: Annotated[str | None, typer.Option("--exclude", help="Comma-separated exclusion events")] = None,
+    breakdown: Annotated[str | None, typer.Option("--breakdown", help="Event column of the first step: channel, source, ...")] = None,
+    workspace: WorkspaceOpt = None,
+    engine: EngineOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Persons through ordered steps within a window (one attempt per person)."""
+    from idic.interact.journeys.funnels import funnel as run_funnel
+
+    ws = _open(workspace, engine)
+    try:
+        result = run_funnel(ws.engine, steps, window, mode=mode, exclude=exclude,
+                            breakdown=breakdown)
+    finally:
+        ws.close()
+    if json_:
+        emit_json(result.to_dict())
+        return
+    _print_rows(f"Funnel ({mode}, window {window})", result.steps,
+                ["step", "event", "count", "conversion_rate", "drop_off_rate",
+                 "median_seconds_from_previous"])
+    for label, rows in result.breakdown.items():
+        _print_rows(f"{result.breakdown_by} = {label}", rows, ["step", "event", "count",
+                                                               "conversion_rate"])
+
+
+@app.command()
+@command
+def paths(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write aggregated paths (CSV)")] = None,
+    top: Annotated[int, typer.Option("--top", help="How many paths to show")] = 15,
+    sankey: Annotated[Path | None, typer.Option("--sankey", help="Write a Sankey of the paths (HTML)")] = None,
+    workspace: WorkspaceOpt = None,
+    engine: EngineOpt = None,
+    rules: RulesOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Aggregated journey paths (path, conversions, nulls, value) and channel trajectories."""
+    from idic.interact.journeys import paths as P
+    from idic.interact.journeys.service import workspace_paths
+
+    ws = _open(workspace, engine)
+    try:
+        df = workspace_paths(ws, rules=rules)
+    finally:
+        ws.close()
+    if output is not None:
+        df.to_csv(output, index=False)
+    if sankey is not None:
+        from idic.charts.journeys import sankey_figure
+
+        sankey_figure(P.sankey(df)).write_html(str(sankey), include_plotlyjs=True)
+    tops = P.top_paths(df, top)
+    if json_:
+        emit_json({"paths": len(df), "journeys": float(df["conversions"].sum() + df["nulls"].sum()),
+                   "conversions": float(df["conversions"].sum()),
+                   "output": str(output) if output else None,
+                   "top": tops.to_dict("records"), "trajectories": P.trajectories(df)})
+        return
+    _print_rows(f"Top {top} of {len(df)} paths", tops.to_dict("records"),
+                ["path", "journeys", "conversions", "conversion_rate", "value"])
+    if output is not None:
+        console.print(f"wrote {len(df)} paths to {output}")
+
+
+@app.command()
+@command
+def attribute(
+    paths_file: Annotated[Path | None, typer.Argument(metavar="[PATHS.csv]", help="Aggregated paths: path, conversions, nulls[, value]")] = None,
+    model: Annotated[str, typer.Option("--model", "-m", help="first | last | linear | position | time_decay | markov | shapley")] = "markov",
+    half_life: Annotated[str, typer.Option("--half-life", help="time_decay half-life")] = "7d",
+    workspace: WorkspaceOpt = None,
+    engine: EngineOpt = None,
+    rules: RulesOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Credit conversions to channels (credits sum to the total conversions)."""
+    from idic.interact.journeys._util import parse_duration
+    from idic.interact.journeys.attribution import MODELS
+    from idic.interact.journeys.attribution import attribute as run_attribute
+    from idic.interact.journeys.service import attribute_workspace
+
+    if model not in MODELS:
+        raise InputError(f"unknown attribution model {model!r}; expected one of {', '.join(MODELS)}")
+    if paths_file is not None and workspace is not None:
+        raise InputError("give either a paths file or --workspace, not both")
+    if paths_file is not None:
+        try:
+            frame = pd.read_csv(paths_file)
+        except FileNotFoundError:
+            raise InputError(f"{paths_file}: no such file") from None
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise InputError(f"{paths_file}: cannot read it as CSV ({exc})".splitlines()[0]) from None
+        from idic.interact.journeys.attribution import read_paths
+
+        frame = read_paths(frame, origin=str(paths_file))
+        credits = run_attribute(frame, model)
+        total = float(frame["conversions"].sum())
+    else:
+        ws = _open(workspace, engine)
+        try:
+            credits = attribute_workspace(ws, model, rules=rules,
+                                          half_life_days=parse_duration(half_life) / 86400)
+        finally:
+            ws.close()
+        total = float(sum(credits.values()))
+    if json_:
+        emit_json({"model": model, "credits": credits, "total_conversions": total})
+        return
+    _print_rows(f"Attribution ({model})", [{"channel": c, "credit": v} for c, v in credits.items()],
+                ["channel", "credit"])
+
+
+@app.command("map")
+@command
+def map_(
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write")] = Path("journey-map.html"),
+    table: Annotated[Path | None, typer.Option("--table", help="Also write the stage table (CSV)")] = None,
+    segment: Annotated[str | None, typer.Option("--segment", help="Only the persons of this segment or persona")] = None,
+    segment_table: Annotated[str, typer.Option("--segment-table", help="Table assigning persons to segments")] = "segments",
+    segment_column: Annotated[str, typer.Option("--segment-column", help="Column holding the segment name")] = "segment",
+    title: Annotated[str | None, typer.Option("--title", help="Title of the map")] = None,
+    workspace: WorkspaceOpt = None,
+    engine: EngineOpt = None,
+    rules: RulesOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Draw the customer journey map (HTML with Plotly figures, plus the table behind it)."""
+    from idic.interact.journeys.journey_map import render_html
+    from idic.interact.journeys.service import journey_map, segment_persons
+
+    ws = _open(workspace, engine)
+    try:
+        persons = segment_persons(ws, segment, segment_table, segment_column) if segment else None
+        jm = journey_map(ws, persons=persons, rules=rules,
+                         title=title or (f"Customer journey map: {segment}" if segment else None))
+    finally:
+        ws.close()
+    render_html(jm, output)
+    if table is not None:
+        jm.stages.to_csv(table, index=False)
+    if json_:
+        emit_json({"output": str(output), **jm.to_dict()})
+        return
+    _print_rows(jm.title, jm.stages.to_dict("records"),
+                ["stage", "reach", "volume", "emotion", "conversion_to_next", "pain_points"])
+    console.print(f"wrote {output}")
+
+
+@app.command()
+@command
+def build(
+    session_gap: Annotated[str, typer.Option("--session-gap", help="Inactivity that ends a session")] = "30m",
+    lookback: Annotated[str, typer.Option("--lookback", help="Touches kept before a journey's end")] = "30d",
+    conversion: Annotated[str | None, typer.Option("--conversion", help="Comma-separated conversion events")] = None,
+    workspace: WorkspaceOpt = None,
+    engine: EngineOpt = None,
+    rules: RulesOpt = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Run the journeys stage: write touchpoints, journeys, journey_paths and moments."""
+    from idic.interact.journeys._util import split_list
+    from idic.interact.journeys.stage import run
+
+    ws = _open(workspace, engine, read_only=False)
+    try:
+        summary = run(ws, session_gap=session_gap, lookback=lookback,
+                      conversion_events=split_list(conversion) or None, rules=rules)
+    finally:
+        ws.close()
+    if json_:
+        emit_json(summary)
+        return
+    for k, v in summary.items():
+        out.print(f"{k}: {', '.join(v) if isinstance(v, list) else v}")
