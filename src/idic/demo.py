@@ -41,8 +41,17 @@ def run_demo(path: Path, *, customers: int = 20_000, seed: int = 42, engine: str
         for stage in available_stages():
             say(f"stage {stage.name}")
             stages[stage.name] = stage.runner()(ws)
+        report = None
+        try:
+            from idic.measure.report import build_report
+        except ImportError:
+            build_report = None
+        if build_report is not None:
+            say("writing the report")
+            report = str(build_report(ws, path / "report.html", refresh=False))
         return {
             "workspace": str(path),
+            "report": report,
             "engine": ws.engine.name,
             "customers_generated": customers,
             "seed": seed,

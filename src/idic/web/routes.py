@@ -1,0 +1,307 @@
+"""Dashboard routes (``router``), mounted by :func:`idic.api.create_app`.
+
+``GET /`` login form (an API key) -> ``POST /login`` sets a signed session cookie (an
+``Authorization: Bearer KEY`` header works too, for scripts) ->
+``GET /dashboard`` overview, ``/dashboard/customers`` (search, top customers),
+``/dashboard/customers/{id}`` (360), ``/dashboard/value``, ``/dashboard/journeys``.
+Plotly's JavaScript: ``GET /static/plotly.min.js`` from the installed package.
+
+Pages read the workspace through the API's gate (one unit of work each) and cache their
+HTML until the workspace changes. Roles: admin, analyst, marketer and privacy officers see
+the dashboard; PII on customer pages is masked by role as in the API.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import jinja2
+import pandas as pd
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from idic.web import session
+
+log = logging.getLogger(__name__)
+router = APIRouter(include_in_schema=False)
+TEMPLATES = Path(__file__).with_name("templates")
+VIEW_ROLES = ("admin", "analyst", "marketer", "privacy")
+PAGES = (("overview", "Overview", "/dashboard"), ("customers", "Customers", "/dashboard/customers"),
+         ("value", "Value", "/dashboard/value"), ("journeys", "Journeys", "/dashboard/journeys"))
+
+
+@lru_cache(maxsize=1)
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(
+        [str(TEMPLATES), str(Path(__file__).parents[1] / "measure" / "templates")]),
+        autoescape=jinja2.select_autoescape(["html", "j2"]))
+    return env
+
+
+@lru_cache(maxsize=1)
+def _css() -> str:
+    return (Path(__file__).parents[1] / "measure" / "templates" / "style.css").read_text()
+
+
+def _render(name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    ctx.setdefault("pages", PAGES)
+    html = _env().get_template(name).render(css=_css(), **ctx)
+    return HTMLResponse(html, status_code=status)
+
+
+def _state(request: Request) -> Any:
+    st = getattr(request.app.state, "idic", None)
+    if st is None:  # pragma: no cover - the router is meant for create_app
+        raise RuntimeError("the dashboard needs the idic API app (idic.api.create_app)")
+    return st
+
+
+def _principal(request: Request) -> tuple[str, str] | None:
+    """(key_id, role) from the session cookie, else from an ``Authorization`` header (Bearer,
+    or Basic with the key as user name: scripts and checks reach the pages like the API)."""
+    st = _state(request)
+    who = session.read(st.secret, request.cookies.get(session.COOKIE), st.path)
+    if who is not None:
+        return who
+    from idic.api.auth import extract_key
+    from idic.privacy.keys import lookup_key
+
+    entry = lookup_key(st.path, extract_key(request))
+    return None if entry is None else (entry["key_id"], entry["role"])
+
+
+def _guard(request: Request) -> tuple[str, str] | Response:
+    """The session's (key_id, role), or the response to send instead (login / forbidden)."""
+    who = _principal(request)
+    if who is None:
+        return RedirectResponse("/?next=" + request.url.path, status_code=303)
+    if who[1] not in VIEW_ROLES:
+        return _render("login.html", 403, error=f"the role {who[1]!r} may not view the "
+                       "dashboard", active=None, role=who[1])
+    return who
+
+
+def _audit(request: Request, who: tuple[str, str], action: str, target: str | None = None
+           ) -> None:
+    try:
+        from idic.api.auth import Principal
+
+        _state(request).audit_event(request, Principal(*who), action, target=target)
+    except Exception:
+        log.exception("audit failed")
+
+
+# -- login ------------------------------------------------------------------------------------
+@router.get("/", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/dashboard") -> Response:
+    who = _principal(request)
+    return _render("login.html", active=None, next=_safe_next(next),
+                   role=who[1] if who else None)
+
+
+def _safe_next(url: str | None) -> str:
+    return url if url and url.startswith("/dashboard") and "//" not in url else "/dashboard"
+
+
+@router.post("/login")
+async def login(request: Request) -> Response:
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    key = (form.get("key") or [""])[0].strip()
+    nxt = _safe_next((form.get("next") or [None])[0])
+    st = _state(request)
+    from idic.api.auth import verify_key
+    from idic.privacy.keys import lookup_key
+
+    role = verify_key(st.path, key) if key else None
+    entry = lookup_key(st.path, key) if role else None
+    if entry is None:
+        return _render("login.html", 401, error="invalid or revoked API key", next=nxt,
+                       active=None)
+    resp = RedirectResponse(nxt, status_code=303)
+    resp.set_cookie(session.COOKIE, session.issue(st.secret, entry["key_id"], role),
+                    max_age=session.MAX_AGE, httponly=True, samesite="lax",
+                    secure=request.url.scheme == "https")
+    return resp
+
+
+@router.get("/logout")
+def logout() -> Response:
+    resp = RedirectResponse("/", status_code=303)
+    resp.delete_cookie(session.COOKIE)
+    return resp
+
+
+@router.get("/static/plotly.min.js")
+def plotly_js() -> Response:
+    from idic.measure.report import plotly_js as js
+
+    return Response(js(), media_type="application/javascript",
+                    headers={"Cache-Control": "public, max-age=86400"})
+
+
+# -- section pages ----------------------------------------------------------------------------
+def _sections_page(request: Request, page: str, names: tuple[str, ...], title: str) -> Response:
+    who = _guard(request)
+    if isinstance(who, Response):
+        return who
+    st = _state(request)
+
+    def compute() -> list[dict[str, Any]]:
+        from idic.measure import sections as sec
+        from idic.measure.report import render_sections
+
+        with st.gate.use() as ws:
+            cur = sec.currency_of(ws)
+            built = []
+            for n in names:
+                fn = sec.SECTIONS[n]
+                built.append(fn(ws, currency=cur) if n in ("summary", "actions", "value")
+                             else fn(ws))
+        return render_sections(built)
+
+    secs = st.cached(("web", page), compute)
+    return _render("page.html", title=title, active=page, sections=secs, role=who[1])
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+async def overview(request: Request) -> Response:
+    return await run_in_threadpool(_sections_page, request, "overview",
+                                   ("summary", "actions", "cohorts"), "Overview")
+
+
+@router.get("/dashboard/value", response_class=HTMLResponse)
+async def value_page(request: Request) -> Response:
+    return await run_in_threadpool(_sections_page, request, "value", ("value",), "Value")
+
+
+@router.get("/dashboard/journeys", response_class=HTMLResponse)
+async def journeys_page(request: Request) -> Response:
+    return await run_in_threadpool(_sections_page, request, "journeys", ("journeys",),
+                                   "Journeys")
+
+
+# -- customers --------------------------------------------------------------------------------
+SEARCH_COLUMNS = ("customer_id", "first_name", "last_name", "email", "phone", "city",
+                  "postcode", "loyalty_id")
+
+
+def search_customers(ws: Any, q: str, limit: int = 50) -> list[dict[str, Any]]:
+    """Customers whose id, name, e-mail, phone, city or postcode contains ``q`` (any case);
+    with an empty ``q`` the customers with the highest CLV."""
+    eng = ws.engine
+    if eng.has_table("customers"):
+        t = ws.table("customers")
+    else:
+        t = ws.table("identities")
+        t = t.mutate(customer_id=t.source.concat(":", t.source_record_id))
+    cols = [c for c in SEARCH_COLUMNS if c in t.columns]
+    show = [c for c in ("customer_id", "first_name", "last_name", "email", "phone", "city",
+                        "country") if c in t.columns]
+    if q:
+        needle = q.strip().lower()
+        cond = None
+        for c in cols:
+            e = t[c].cast("string").lower().contains(needle)
+            cond = e if cond is None else (cond | e)
+        rows = eng.to_pandas(t.filter(cond).select(*show).order_by("customer_id").limit(limit))
+    else:
+        if not eng.has_table("clv"):
+            rows = eng.to_pandas(t.select(*show).order_by("customer_id").limit(limit))
+        else:
+            c = ws.table("clv").select("customer_id", "clv")
+            j = t.select(*show).join(c, "customer_id")
+            rows = eng.to_pandas(j.order_by(j.clv.desc()).limit(limit).select(*show))
+    if eng.has_table("customer_value") and not rows.empty:
+        cv = ws.table("customer_value")
+        cv = cv.filter(cv.customer_id.isin(rows["customer_id"].astype(str).tolist())).select(
+            "customer_id", "value_category", "revenue", "clv", "p_alive")
+        rows = rows.merge(eng.to_pandas(cv), on="customer_id", how="left")
+    return [{k: (None if (isinstance(v, float) and v != v) or v is pd.NaT else v)
+             for k, v in r.items()} for r in rows.to_dict("records")]
+
+
+@router.get("/dashboard/customers", response_class=HTMLResponse)
+async def customers_page(request: Request, q: str = "") -> Response:
+    def work() -> Response:
+        who = _guard(request)
+        if isinstance(who, Response):
+            return who
+        st = _state(request)
+        query = q.strip()[:100]
+        from idic.privacy.roles import mask_row
+
+        with st.gate.use() as ws:
+            rows = search_customers(ws, query)
+        rows = [mask_row(r, who[1], st.secret) for r in rows]
+        _audit(request, who, "web_search" if query else "web_list",
+               target=st.hashed("query", query) if query else None)
+        return _render("customers.html", title="Customers", active="customers", q=query,
+                       rows=rows, role=who[1])
+
+    return await run_in_threadpool(work)
+
+
+def timeline(ws: Any, customer_id: str, limit: int = 300) -> pd.DataFrame:
+    """The customer's touchpoints (journeys stage) or orders, newest first."""
+    eng = ws.engine
+    if eng.has_table("touchpoints"):
+        t = ws.table("touchpoints")
+        t = t.filter(t.person_id == customer_id).order_by(t.timestamp.desc()).limit(limit)
+        return eng.to_pandas(t.select("timestamp", "event", "stage", "channel", "sentiment",
+                                      "journey_id"))
+    return pd.DataFrame(columns=["timestamp", "event", "stage", "channel", "sentiment"])
+
+
+def timeline_figure(events: pd.DataFrame, orders: list[dict[str, Any]]) -> Any:
+    import plotly.graph_objects as go
+
+    colors = {"positive": "#2ca02c", "negative": "#d62728"}
+    fig = go.Figure()
+    if not events.empty:
+        fig.add_trace(go.Scatter(
+            x=events["timestamp"], y=events["stage"], mode="markers", name="touchpoints",
+            marker={"size": 9, "color": [colors.get(s, "#7f7f7f") for s in events["sentiment"]]},
+            text=[f"{e} ({c})" for e, c in zip(events["event"], events["channel"], strict=True)],
+            hovertemplate="%{x}<br>%{text}<extra></extra>"))
+    if orders:
+        fig.add_trace(go.Scatter(
+            x=[o.get("ordered_at") for o in orders], y=["order"] * len(orders), mode="markers",
+            name="orders", marker={"size": 12, "symbol": "diamond", "color": "#1f77b4"},
+            text=[f"{o.get('amount')} {o.get('currency', '')}" for o in orders],
+            hovertemplate="%{x}<br>order %{text}<extra></extra>"))
+    fig.update_layout(title="Journey timeline", height=380, width=1100,
+                      yaxis={"type": "category"}, xaxis_title="time")
+    return fig
+
+
+@router.get("/dashboard/customers/{customer_id:path}", response_class=HTMLResponse)
+async def customer_page(request: Request, customer_id: str) -> Response:
+    def work() -> Response:
+        who = _guard(request)
+        if isinstance(who, Response):
+            return who
+        st = _state(request)
+        from idic.api.routes.customers import mask_profile
+        from idic.measure.report import figure_html
+        from idic.service import customers360 as svc
+
+        with st.gate.use() as ws:
+            p = svc.profile(ws, customer_id)
+            events = timeline(ws, customer_id) if p is not None else pd.DataFrame()
+        _audit(request, who, "web_read_profile", target=customer_id)
+        if p is None:
+            return _render("customer.html", 404, title="Customer not found", active="customers",
+                           customer_id=customer_id, profile=None, role=who[1])
+        p = mask_profile(p, who[1], st.secret)
+        fig = figure_html(timeline_figure(events, p.get("orders") or []), "timeline")
+        ev_rows = events.head(50).to_dict("records")
+        return _render("customer.html", title=f"Customer {customer_id}", active="customers",
+                       customer_id=customer_id, profile=p, timeline=fig, events=ev_rows,
+                       role=who[1])
+
+    return await run_in_threadpool(work)

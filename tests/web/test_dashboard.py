@@ -1,0 +1,86 @@
+import re
+
+from tests.web.conftest import login
+
+from idic.web import session
+
+PAGES = ("/dashboard", "/dashboard/value", "/dashboard/journeys", "/dashboard/customers")
+
+
+def test_login_form_and_redirects(client):
+    r = client.get("/")
+    assert r.status_code == 200 and 'name="key"' in r.text and 'type="password"' in r.text
+    r = client.get("/dashboard", follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/?next=")
+    r = client.post("/login", data={"key": "idic_nope_wrong"})
+    assert r.status_code == 401 and "invalid" in r.text
+    assert session.COOKIE not in client.cookies
+
+
+def test_every_page_renders_with_a_valid_key(client, keys):
+    login(client, keys["analyst"])
+    cookie = client.cookies[session.COOKIE]
+    assert keys["analyst"] not in cookie  # the key itself never goes to the browser
+    for url in PAGES:
+        r = client.get(url)
+        assert r.status_code == 200, url
+        assert "could not be built" not in r.text, url
+        assert not re.search(r"<script[^>]+src=[\"']?https?:", r.text), url
+    assert "Plotly.newPlot" in client.get("/dashboard").text
+    assert '<script src="/static/plotly.min.js">' in client.get("/dashboard/value").text
+    js = client.get("/static/plotly.min.js")
+    assert js.status_code == 200 and js.headers["content-type"].startswith(
+        "application/javascript") and len(js.content) > 1_000_000
+
+
+def test_search_and_customer_360(client, keys):
+    login(client, keys["admin"])
+    r = client.get("/dashboard/customers", params={"q": "ann.lee0@"})
+    assert r.status_code == 200
+    ids = re.findall(r'class="customer-link" href="/dashboard/customers/([^"]+)"', r.text)
+    assert ids == ["web%3AW-0000"]
+    r = client.get("/dashboard/customers/web:W-0000")
+    assert r.status_code == 200
+    for part in ('id="golden"', 'id="value"', 'id="journey"', 'id="identities"',
+                 'id="consents"', "email_marketing", "ann.lee0@example.com"):
+        assert part in r.text, part
+    assert client.get("/dashboard/customers/web:nobody").status_code == 404
+    r = client.get("/dashboard/customers", params={"q": "zzzz-no-such"})
+    assert 'id="no-results"' in r.text
+
+
+def test_pii_is_masked_for_analysts(client, keys):
+    login(client, keys["analyst"])
+    r = client.get("/dashboard/customers/web:W-0000")
+    assert r.status_code == 200 and "ann.lee0@example.com" not in r.text
+
+
+def test_roles_and_revocation(client, keys, web_ws):
+    login(client, keys["collector"])
+    assert client.get("/dashboard").status_code == 403
+    from idic.privacy.keys import create_key, revoke_key
+
+    k = create_key(web_ws, "marketer")
+    login(client, k["key"])
+    assert client.get("/dashboard").status_code == 200
+    revoke_key(web_ws, k["key_id"])
+    r = client.get("/dashboard", follow_redirects=False)
+    assert r.status_code == 303  # the session ends with its key
+    client.get("/logout")
+    assert client.get("/dashboard", follow_redirects=False).status_code == 303
+
+
+def test_tampered_cookie_is_refused(client, keys):
+    login(client, keys["analyst"])
+    token = client.cookies[session.COOKIE]
+    key_id, _role, exp, sig = token.split(".")
+    client.cookies.set(session.COOKIE, f"{key_id}.admin.{exp}.{sig}")
+    assert client.get("/dashboard", follow_redirects=False).status_code == 303
+
+
+def test_a_bearer_key_opens_the_dashboard_without_a_session(client, keys):
+    r = client.get("/dashboard", headers={"Authorization": f"Bearer {keys['analyst']}"})
+    assert r.status_code == 200 and "Summary" in r.text
+    r = client.get("/dashboard", headers={"Authorization": "Bearer idic_wrong"},
+                   follow_redirects=False)
+    assert r.status_code == 303
