@@ -41,6 +41,13 @@ def run_demo(path: Path, *, customers: int = 20_000, seed: int = 42, engine: str
         for stage in available_stages():
             say(f"stage {stage.name}")
             stages[stage.name] = stage.runner()(ws)
+        truth_path = data_dir / "truth" / "identity_truth.parquet"
+        if "identify" in stages and ws.engine.has_table("identity_map") and truth_path.exists():
+            from idic.identify import evaluate
+
+            # how close identify came to the generator's true persons
+            stages["identify"]["truth_comparison"] = {
+                "true_persons": customers, **evaluate(ws, truth_path)}
         report = None
         try:
             from idic.measure.report import build_report

@@ -175,10 +175,21 @@ def run_cmd(workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
         _print_stages(results)
 
 
+def _fmt(v: Any) -> str:
+    return f"{v:,.4g}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
+
+
 def _print_stages(results: dict[str, dict[str, Any]]) -> None:
     for name, summary in results.items():
-        shown = {k: v for k, v in summary.items() if not isinstance(v, dict | list)}
-        out.print(f"[bold]{name}[/]: " + ", ".join(f"{k}={v}" for k, v in shown.items()))
+        shown = {k: v for k, v in summary.items()
+                 if isinstance(v, int | float | str) and not str(k).endswith(("at", "id"))}
+        out.print(f"[bold]{name}[/]: " + ", ".join(f"{k}={_fmt(v)}" for k, v in
+                                                  list(shown.items())[:10]))
+        truth = summary.get("truth_comparison")
+        if isinstance(truth, dict):
+            out.print("  vs ground truth: " + ", ".join(
+                f"{k}={_fmt(v)}" for k, v in truth.items() if isinstance(v, int | float | str)
+                or isinstance(v, dict)))
 
 
 @command

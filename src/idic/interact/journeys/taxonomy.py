@@ -1,0 +1,191 @@
+"""Touchpoint taxonomy: stage, channel, creator and sentiment of every event.
+
+An event keeps the values it carries; the missing ones are derived by rules kept in a JSON
+file users can edit (the default is ``rules.json`` beside this module). The taxonomy follows
+the course notes in the seeds ("touchpoints by buying stage, by channel, by creator, by
+sentiment": Lemon & Verhoef 2016, *Understanding Customer Experience Throughout the Customer
+Journey*, J. Marketing 80(6)): stage rolls up to pre-purchase / purchase / post-purchase,
+channel to online / offline, sentiment +1 (love point) / 0 / -1 (pain point).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from idic.errors import InputError
+from idic.schema.tables import CHANNELS, CREATORS, SENTIMENTS, STAGES
+
+DEFAULT_RULES = Path(__file__).with_name("rules.json")
+ATTRIBUTES = ("stage", "channel", "creator", "sentiment")
+ALLOWED = {"stage": STAGES, "channel": CHANNELS, "creator": CREATORS, "sentiment": SENTIMENTS}
+MATCHERS = ("event", "source", "type", "properties", "channel")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Set ``values`` on events whose fields match every regular expression in ``match``."""
+
+    match: dict[str, str]
+    values: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """The rules and roll-ups of one rules file (round-trips to JSON via :meth:`to_dict`)."""
+
+    rules: tuple[Rule, ...]
+    defaults: dict[str, str]
+    conversion_events: tuple[str, ...]
+    value_properties: tuple[str, ...]
+    stage_order: tuple[str, ...] = STAGES
+    stage_phase: dict[str, str] = field(default_factory=dict)
+    channel_kind: dict[str, str] = field(default_factory=dict)
+    sentiment_score: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], *, origin: str = "rules") -> Taxonomy:
+        rules = []
+        for i, r in enumerate(d.get("rules", [])):
+            values = r.get("set") or {}
+            match = {k: str(v).lower() for k, v in r.items() if k in MATCHERS}
+            unknown = set(r) - set(MATCHERS) - {"set", "_doc"}
+            if unknown or not match or not values:
+                raise InputError(
+                    f"{origin}: rule {i + 1} needs matchers ({', '.join(MATCHERS)}) and a 'set'"
+                    + (f"; unknown keys {sorted(unknown)}" if unknown else ""))
+            for attr, v in values.items():
+                _check_value(attr, v, f"{origin}: rule {i + 1}")
+            rules.append(Rule(match, dict(values)))
+        defaults = dict(d.get("defaults", {}))
+        for attr, v in defaults.items():
+            _check_value(attr, v, f"{origin}: defaults")
+        order = tuple(d.get("stage_order", STAGES))
+        return cls(
+            rules=tuple(rules),
+            defaults=defaults,
+            conversion_events=tuple(e.lower() for e in d.get("conversion_events", ())),
+            value_properties=tuple(d.get("value_properties", ("revenue",))),
+            stage_order=order,
+            stage_phase=dict(d.get("stage_phase", {})),
+            channel_kind=dict(d.get("channel_kind", {})),
+            sentiment_score={k: int(v) for k, v in d.get("sentiment_score", {}).items()},
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "conversion_events": list(self.conversion_events),
+            "value_properties": list(self.value_properties),
+            "stage_order": list(self.stage_order),
+            "stage_phase": self.stage_phase,
+            "channel_kind": self.channel_kind,
+            "sentiment_score": self.sentiment_score,
+            "defaults": self.defaults,
+            "rules": [{**r.match, "set": r.values} for r in self.rules],
+        }
+
+    def with_conversions(self, events: list[str] | tuple[str, ...] | None) -> Taxonomy:
+        """A copy whose conversion events are ``events`` (when given)."""
+        if not events:
+            return self
+        d = self.to_dict()
+        d["conversion_events"] = [e.lower() for e in events]
+        return Taxonomy.from_dict(d)
+
+
+def _check_value(attr: str, value: str, where: str) -> None:
+    if attr not in ALLOWED:
+        raise InputError(f"{where}: unknown attribute {attr!r}; expected one of {', '.join(ATTRIBUTES)}")
+    if value not in ALLOWED[attr]:
+        raise InputError(f"{where}: {attr} {value!r} is not one of {', '.join(ALLOWED[attr])}")
+
+
+@cache
+def _default_taxonomy() -> Taxonomy:
+    return Taxonomy.from_dict(json.loads(DEFAULT_RULES.read_text()), origin=str(DEFAULT_RULES))
+
+
+def load_rules(path: str | Path | None = None) -> Taxonomy:
+    """The taxonomy of the rules file ``path`` (the packaged default when None)."""
+    if path is None:
+        return _default_taxonomy()
+    p = Path(path)
+    try:
+        data = json.loads(p.read_text())
+    except FileNotFoundError:
+        raise InputError(f"rules file {p} does not exist") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"rules file {p} is not valid JSON: {exc}") from None
+    return Taxonomy.from_dict(data, origin=str(p))
+
+
+def _text(t: ir.Table, name: str) -> ir.StringValue:
+    return t[name].cast("string").lower().fill_null("")
+
+
+def _matches(t: ir.Table, rule: Rule) -> ir.BooleanValue:
+    conds = [_text(t, col).re_search(pattern) for col, pattern in rule.match.items()]
+    out = conds[0]
+    for c in conds[1:]:
+        out = out & c
+    return out
+
+
+def classify(events: ir.Table, taxonomy: Taxonomy | None = None) -> ir.Table:
+    """``events`` with stage/channel/creator/sentiment filled in, plus the roll-ups.
+
+    Adds ``phase`` (pre-purchase / purchase / post-purchase), ``channel_kind`` (online /
+    offline), ``sentiment_score`` (+1 / 0 / -1) and ``is_conversion``.
+    """
+    tax = taxonomy or load_rules()
+    derived: dict[str, ir.Value] = {}
+    for attr in ATTRIBUTES:
+        branches = [(_matches(events, r), ibis.literal(r.values[attr]))
+                    for r in tax.rules if attr in r.values]
+        default = ibis.literal(tax.defaults.get(attr), type="string")
+        rule_value = ibis.cases(*branches, else_=default) if branches else default
+        given = events[attr] if attr in events.columns else ibis.null("string")
+        derived[attr] = ibis.coalesce(given, rule_value)
+    t = events.mutate(**derived)
+    t = t.mutate(
+        phase=_lookup(t.stage, tax.stage_phase),
+        channel_kind=_lookup(t.channel, tax.channel_kind),
+        sentiment_score=_lookup(t.sentiment, tax.sentiment_score, "int8").fill_null(0),
+        is_conversion=_lower_event(t).isin(tax.conversion_events) if tax.conversion_events
+        else ibis.literal(False),
+    )
+    return t
+
+
+def _lower_event(t: ir.Table) -> ir.StringValue:
+    return t.event.lower().fill_null("")
+
+
+def _lookup(col: ir.Value, mapping: dict[str, Any], type_: str = "string") -> ir.Value:
+    if not mapping:
+        return ibis.null(type_)
+    return ibis.cases(*[(col == k, ibis.literal(v, type=type_)) for k, v in mapping.items()],
+                      else_=ibis.null(type_))
+
+
+def value_of(t: ir.Table, taxonomy: Taxonomy | None = None) -> ir.FloatingValue:
+    """The money value of an event: the first of ``value_properties`` found in its properties.
+
+    A regular expression over the JSON text keeps this identical on every engine (JSON
+    functions differ in how they cast quoted numbers).
+    """
+    tax = taxonomy or load_rules()
+    out: ir.FloatingValue | None = None
+    props = t.properties.fill_null("")
+    for key in tax.value_properties:
+        raw = props.re_extract(rf'"{key}"\s*:\s*"?(-?[0-9]+(\.[0-9]+)?)', 1)
+        v = ibis.cases((raw == "", ibis.null("float64")), else_=raw.cast("float64"))
+        out = v if out is None else ibis.coalesce(out, v)
+    return out if out is not None else ibis.null("float64")
