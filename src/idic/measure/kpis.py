@@ -26,6 +26,8 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 
+from idic.differentiate.value.actual import margin_ratio
+
 if TYPE_CHECKING:
     from idic.workspace import Workspace
 
@@ -74,17 +76,6 @@ def latest_order_date(orders: ir.Table) -> date | None:
     except (TypeError, ValueError):
         pass
     return to_date(v)
-
-
-def margin_ratio(orders: ir.Table) -> float:
-    """Total margin / total amount over the orders whose margin is known (1.0 if none)."""
-    known = orders.filter(orders.margin.notnull() & orders.amount.notnull())
-    agg = known.aggregate(m=known.margin.cast("float64").sum(),
-                          a=known.amount.cast("float64").sum()).execute()
-    m, a = agg["m"].iloc[0], agg["a"].iloc[0]
-    if m is None or a is None or not np.isfinite(m) or not np.isfinite(a) or a <= 0:
-        return 1.0
-    return float(m / a)
 
 
 def _lit(d: date) -> ir.DateValue:

@@ -36,6 +36,23 @@ class CostModel:
     contact_cost: float = 5.0
 
 
+def margin_ratio(orders: ir.Table) -> float:
+    """Total margin / total amount over the orders whose margin is known (1.0 if none).
+
+    The observed contribution rate, used to turn revenue into margin where an order's
+    margin is unknown (CLV, customer equity, cash flow from customers).
+    """
+    import numpy as np
+
+    known = orders.filter(orders.margin.notnull() & orders.amount.notnull())
+    agg = known.aggregate(m=known.margin.cast("float64").sum(),
+                          a=known.amount.cast("float64").sum()).execute()
+    m, a = agg["m"].iloc[0], agg["a"].iloc[0]
+    if m is None or a is None or not np.isfinite(m) or not np.isfinite(a) or a <= 0:
+        return 1.0
+    return float(m / a)
+
+
 def _growth(as_of: date, ts: ir.TimestampValue, rate: float) -> ir.FloatingValue:
     if rate == 0:
         return ibis.literal(1.0)

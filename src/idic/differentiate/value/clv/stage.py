@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from idic.differentiate.value.actual import margin_ratio
 from idic.differentiate.value.clv.bgnbd import BetaGeoModel
 from idic.differentiate.value.clv.gammagamma import GammaGammaModel
 from idic.differentiate.value.clv.paretonbd import ParetoNBDModel
@@ -64,7 +65,7 @@ def run(ws: Workspace, *, model: str = "bgnbd", horizon: float = 12.0,
     pm = PURCHASE_MODELS[model]().fit(x, t_x, T)
     spend_model, spend_info = _fit_spend(x, m)
     if margin is None:
-        margin = _margin_ratio(ws)
+        margin = margin_ratio(ws.customer_orders())
     spend = (spend_model.expected_spend(x, m) if spend_model is not None
              else _fallback_spend(x, m))
     units = horizon * DAYS_PER_MONTH / unit_days(time_unit)
@@ -160,12 +161,3 @@ def _fallback_spend(x: np.ndarray, m: np.ndarray) -> np.ndarray:
     return np.where(pos, m, pop)
 
 
-def _margin_ratio(ws: Workspace) -> float:
-    o = ws.customer_orders()
-    known = o.filter(o.margin.notnull() & o.amount.notnull())
-    agg = known.aggregate(m=known.margin.cast("float64").sum(),
-                          a=known.amount.cast("float64").sum()).execute()
-    m, a = agg["m"].iloc[0], agg["a"].iloc[0]
-    if m is None or a is None or not np.isfinite(m) or not np.isfinite(a) or a <= 0:
-        return 1.0
-    return float(m / a)
