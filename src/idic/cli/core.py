@@ -188,8 +188,7 @@ def _print_stages(results: dict[str, dict[str, Any]]) -> None:
         truth = summary.get("truth_comparison")
         if isinstance(truth, dict):
             out.print("  vs ground truth: " + ", ".join(
-                f"{k}={_fmt(v)}" for k, v in truth.items() if isinstance(v, int | float | str)
-                or isinstance(v, dict)))
+                f"{k}={_fmt(v)}" for k, v in truth.items() if isinstance(v, int | float | str)))
 
 
 @command
