@@ -84,3 +84,36 @@ def test_connected_components_on_long_chain(workspace) -> None:
     labels = dict(zip(out.node, out.label, strict=False))
     assert set(labels.values()) == {"r0000", "r0151"}
     assert labels["r0150"] == "r0000" and labels["r0299"] == "r0151"
+
+
+def test_guarded_family_email_still_links_the_same_person(workspace, add_identities) -> None:
+    """Through a family e-mail only records naming the same person are linked: a nickname,
+    swapped names, a missing last name or two letters swapped in a short name (Mrak) are
+    still that person; Mark and Matt (two edits apart, not a swap) are two people."""
+    fam = "thejones@x.com"
+    add_identities(workspace, [
+        {"source": "web", "source_record_id": "W1", "email": fam, "first_name": "Thomas",
+         "last_name": "Jones"},
+        {"source": "email_list", "source_record_id": "E1", "email": fam, "first_name": "Tommy"},
+        {"source": "social", "source_record_id": "SO1", "email": fam, "first_name": "Jones",
+         "last_name": "Thomas"},
+        {"source": "web", "source_record_id": "W2", "email": fam, "first_name": "Mark",
+         "last_name": "Jones"},
+        {"source": "email_list", "source_record_id": "E2", "email": fam, "first_name": "Mrak",
+         "last_name": "Jones"},
+        {"source": "store", "source_record_id": "S3", "email": fam, "first_name": "Matt",
+         "last_name": "Jones"},
+        # a personal e-mail with a typo in the name is no super-node
+        {"source": "web", "source_record_id": "W4", "email": "ruth@x.com", "first_name": "Ruth",
+         "last_name": "Kowalski"},
+        {"source": "store", "source_record_id": "S4", "email": "ruth@x.com", "first_name": "Ruht",
+         "last_name": "Kowalski"},
+    ])
+    run(workspace)
+    m = _map(workspace)
+    assert m["web:W1"] == m["email_list:E1"] == m["social:SO1"]
+    assert m["web:W2"] == m["email_list:E2"]
+    assert len({m["web:W1"], m["web:W2"], m["store:S3"]}) == 3
+    assert m["web:W4"] == m["store:S4"]
+    sn = workspace.table("identity_supernodes").execute()
+    assert set(sn.id_value) == {fam}

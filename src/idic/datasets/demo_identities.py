@@ -36,6 +36,9 @@ PREFIX = {"web": "W-", "store": "S-", "call_centre": "CC-", "email_list": "E-", 
 GENERIC_PHONES = {"020 7946 0000": "+442079460000", "0161 496 0000": "+441614960000"}
 GENERIC_PHONE_SHARE = 0.02
 FAMILY_EMAIL_USE = 0.85
+WEB_NO_ADDRESS = 0.05  # web accounts without a delivery address (digital goods only)
+WEB_PHONE = 0.7  # web accounts with the mobile phone
+STORE_EMAIL = 0.6  # loyalty cards with an e-mail (besides those without a usable phone)
 IDENTITY_COLUMNS = (
     "source",
     "source_record_id",
@@ -129,13 +132,16 @@ def messy_names(
     k = first.size
     sel = np.flatnonzero(rng.random(k) < nick)
     pick = rng.random(sel.size)
+    nicked = np.zeros(k, dtype=bool)
     for i, u in zip(sel, pick, strict=True):
         alts = NICKNAMES.get(first[i])
         if alts:
             first[i] = alts[int(u * len(alts))]
+            nicked[i] = True
     letters = "aeinorstlmhc"
-    for arr in (first, last):
-        sel = np.flatnonzero(rng.random(k) < typo)
+    for j, arr in enumerate((first, last)):
+        # no typo in a nickname: "Bceca" for Rebecca is beyond anyone
+        sel = np.flatnonzero((rng.random(k) < typo) & ~(nicked if j == 0 else False))
         r, pos, ch = (
             rng.random(sel.size),
             rng.random(sel.size),
@@ -219,8 +225,48 @@ def format_phones(rng: np.random.Generator, digits: np.ndarray, country: np.ndar
     return out
 
 
+def pd_isnull(a: np.ndarray) -> np.ndarray:
+    """Null mask of an object array."""
+    return np.array([v is None for v in a.tolist()], dtype=bool)
+
+
 def _obj(a: np.ndarray) -> pa.Array:
     return pa.array(a.tolist(), type=pa.string())
+
+
+def _contacts(
+    rng: np.random.Generator,
+    people: People,
+    member: dict[str, np.ndarray],
+    fam_used: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per person: web account with the mobile phone, loyalty card with the e-mail, loyalty
+    card without phone, with a shop's generic phone, call-centre record from the household
+    landline.
+
+    Web, e-mail list and social records carry the e-mail in use; loyalty cards and
+    call-centre records the mobile phone. Somewhere the two must meet (a web account with
+    the phone or a loyalty card with both), else one is added: a careful human can always
+    tie a person's records together. Cards without a usable phone, and persons who moved
+    (old address in one source, new in another), always get the e-mail."""
+    n = people.n
+    web, store, cc = member["web"], member["store"], member["call_centre"]
+    store_no_phone = rng.random(n) < 0.12
+    store_generic = ~store_no_phone & (rng.random(n) < GENERIC_PHONE_SHARE)
+    cc_land = np.zeros(n, dtype=bool)  # landline callers give their e-mail (drawn later)
+    web_phone = web & (fam_used | people.moved | (rng.random(n) < WEB_PHONE))
+    store_ok = store & ~store_no_phone & ~store_generic
+    store_mail = store & (
+        ~store_ok | people.moved | fam_used | (rng.random(n) < STORE_EMAIL)
+    )
+    by_mail = web | member["email_list"] | member["social"] | (cc & cc_land) | store_mail
+    phone_only = (store_ok & ~store_mail) | (cc & ~cc_land)
+    bridge = web_phone | (store_mail & store_ok)
+    need = by_mail & phone_only & ~bridge
+    web_phone |= need & web
+    store_mail |= need & ~web & store_ok
+    cc_mail = cc & (cc_land | (need & ~web & ~store_ok))
+    return web_phone, store_mail, store_no_phone, store_generic, cc_mail
 
 
 def build_identities(
@@ -243,6 +289,12 @@ def build_identities(
     fam = people.family_email != ""
     email_used = np.where(
         fam & (rng.random(n) < FAMILY_EMAIL_USE), people.family_email, people.email
+    )
+    fam_used = fam & (email_used == people.family_email)
+    # Which records carry which contact: decided per person so that the records of one
+    # person are always tied together by some identifier (see _contacts).
+    web_phone, store_mail, store_no_phone, store_generic, cc_mail = _contacts(
+        rng, people, member, fam_used
     )
     cookie_all = hex_text(unique_ints(rng, n, 2**32 - 1), "ck-")
     has_dev = member["device"]
@@ -281,10 +333,22 @@ def build_identities(
                 AS_OF_S,
             )
             fn, lnn = messy_names(
-                rng, f, ln, nick=0.08, typo=0.03, swap=0.01, miss_first=0.03, miss_last=0.05
+                rng, f, ln, nick=0.08, typo=0.03, swap=0.01, miss_last=0.05
             )
             bd = np.where(rng.random(k) < 0.30, people.birth_days[idx], -1)
+            # Delivery address (the old one for half the movers: e-mail and phone still
+            # link them) and, on most accounts, the mobile phone (always when the account
+            # uses a shared family e-mail or the person moved).
+            addr = np.where(moved_old, people.old_address[idx], people.address[idx])
+            post = np.where(moved_old, people.old_postcode[idx], people.postcode[idx])
+            no_addr = rng.random(k) < WEB_NO_ADDRESS
+            phone = format_phones(rng, people.phone_digits[idx], country)
+            phone[~web_phone[idx]] = None
             cols |= {
+                "phone": _obj(phone),
+                "address": _obj(np.where(no_addr, None, addr)),
+                "postcode": _obj(np.where(no_addr, None, post)),
+                "city": _obj(np.where(no_addr, None, people.city[idx])),
                 "email": _obj(messy_emails(rng, email_used[idx])),
                 "account_id": int_text(unique_ints(rng, k, 10**7), "acc_"),
                 "device_id": pc.take(device_all, pa.array(idx)),
@@ -292,9 +356,12 @@ def build_identities(
                 "first_name": _obj(fn),
                 "last_name": _obj(lnn),
                 "birth_date": date_text(bd),
+                # the country is given with the phone (national numbers need it)
                 "country": pa.array(
                     np.where(
-                        rng.random(k) < 0.8, np.array(COUNTRIES, dtype=object)[country], None
+                        (rng.random(k) < 0.8) | web_phone[idx],
+                        np.array(COUNTRIES, dtype=object)[country],
+                        None,
                     ).tolist(),
                     pa.string(),
                 ),
@@ -303,17 +370,23 @@ def build_identities(
             first_seen = np.where(first_store_order[idx] >= 0, first_store_order[idx], acq[idx])
             last_seen = np.maximum(last_store_order[idx], first_seen)
             fn, lnn = messy_names(
-                rng, f, ln, nick=0.05, typo=0.05, swap=0.02, miss_first=0.01, miss_last=0.02
+                rng, f, ln, nick=0.05, typo=0.05, swap=0.02, miss_last=0.02
             )
             phone = format_phones(rng, people.phone_digits[idx], country)
-            phone[rng.random(k) < 0.12] = None
-            generic = rng.random(k) < GENERIC_PHONE_SHARE
+            phone[store_no_phone[idx]] = None
+            generic = store_generic[idx]
             gen_vals = np.array(list(GENERIC_PHONES), dtype=object)
             phone[generic] = gen_vals[rng.integers(0, gen_vals.size, int(generic.sum()))]
             addr = np.where(moved_old, people.old_address[idx], people.address[idx])
             post = np.where(moved_old, people.old_postcode[idx], people.postcode[idx])
             addr = np.where(rng.random(k) < 0.04, None, addr)
+            # Loyalty sign-up asks for an e-mail: most cards carry one, and every card
+            # without a usable phone (none, or the shop's generic number) or of a person
+            # who moved does.
+            has_mail = store_mail[idx]
+            mail = messy_emails(rng, email_used[idx])
             cols |= {
+                "email": _obj(np.where(has_mail, mail, None)),
                 "phone": _obj(phone),
                 "loyalty_id": int_text(unique_ints(rng, k, 10**8), "L", 8),
                 "first_name": _obj(fn),
@@ -331,16 +404,26 @@ def build_identities(
                 rng, f, ln, nick=0.12, typo=0.06, swap=0.03, upper=0.3, miss_last=0.1
             )
             phone = format_phones(rng, people.phone_digits[idx], country)
-            use_land = (rng.random(k) < 0.10) & (country == 0)
+            # a household landline (with the e-mail noted) only for persons whose e-mail is
+            # on another record: else nothing would tie the call to them
+            mail_elsewhere = (
+                member["web"] | member["email_list"] | member["social"] | store_mail
+            )[idx]
+            use_land = (rng.random(k) < 0.10) & (country == 0) & mail_elsewhere
             phone[use_land] = format_phones(
                 rng, landline[people.household[idx[use_land]]], country[use_land]
             )
             post = np.where(moved_old, people.old_postcode[idx], people.postcode[idx])
+            # Agents note the caller's e-mail when calling from a household landline, or
+            # when nothing else ties the caller to the person's other records.
+            mail = messy_emails(rng, email_used[idx])
             cols |= {
                 "phone": _obj(phone),
+                "email": _obj(np.where(cc_mail[idx] | use_land, mail, None)),
                 "first_name": _obj(fn),
                 "last_name": _obj(lnn),
                 "postcode": _obj(np.where(rng.random(k) < 0.15, None, post)),
+                "country": _obj(np.array(COUNTRIES, dtype=object)[country]),
             }
         elif src == "email_list":
             first_seen = acq[idx] + ((rng.random(k) - 0.3) * 60 * DAY_S).astype(np.int64)
@@ -350,15 +433,31 @@ def build_identities(
             )
             first_seen = np.minimum(first_seen, AS_OF_S)
             last_seen = np.full(k, -1, dtype=np.int64)
-            fn, _ = messy_names(rng, f, ln, nick=0.15, typo=0.03, swap=0.0, miss_first=0.4)
-            cols |= {"email": _obj(messy_emails(rng, email_used[idx])), "first_name": _obj(fn)}
+            fn, lnn = messy_names(
+                rng, f, ln, nick=0.15, typo=0.03, swap=0.0, miss_first=0.25, miss_last=0.4
+            )
+            # A sign-up with a shared family e-mail gives the subscriber's name (else the
+            # record could be any member of the household).
+            fu = fam_used[idx]
+            fn[fu & pd_isnull(fn)] = f[fu & pd_isnull(fn)]
+            lnn[fu & pd_isnull(lnn)] = ln[fu & pd_isnull(lnn)]
+            cols |= {
+                "email": _obj(messy_emails(rng, email_used[idx])),
+                "first_name": _obj(fn),
+                "last_name": _obj(lnn),
+            }
         else:
             first_seen = np.minimum(
                 acq[idx] + (rng.random(k) * 90 * DAY_S).astype(np.int64), AS_OF_S
             )
             last_seen = np.full(k, -1, dtype=np.int64)
             fn, lnn = messy_names(rng, f, ln, nick=0.3, typo=0.02, swap=0.0, miss_last=0.35)
+            # Social login shares the e-mail of the account; the subscriber's name when the
+            # e-mail is a shared family one.
+            fu = fam_used[idx]
+            lnn[fu & pd_isnull(lnn)] = ln[fu & pd_isnull(lnn)]
             cols |= {
+                "email": _obj(messy_emails(rng, email_used[idx])),
                 "social_handle": _obj(people.handle[idx]),
                 "first_name": _obj(fn),
                 "last_name": _obj(lnn),

@@ -102,6 +102,19 @@ def make_people(rng: np.random.Generator, n: int) -> People:
     fem = np.array(FEMALE, dtype=object)
     mal = np.array(MALE, dtype=object)
     first = np.where(female, fem[rng.integers(0, fem.size, n)], mal[rng.integers(0, mal.size, n)])
+    # No two members of a household share a given name (parents do not name a child after
+    # themselves here): the next name of the list instead, no random draw.
+    for _ in range(4):
+        key = np.char.add(household.astype(str), first.astype(str))
+        _, first_pos = np.unique(key, return_index=True)
+        dup = np.ones(n, dtype=bool)
+        dup[first_pos] = False
+        if not dup.any():
+            break
+        for i in np.flatnonzero(dup):
+            names = fem if female[i] else mal
+            pos = int(np.flatnonzero(names == first[i])[0])
+            first[i] = names[(pos + 1) % names.size]
     last_names = np.array(LAST_NAMES, dtype=object)
     hh_last = last_names[rng.integers(0, last_names.size, n_hh)]
     last = hh_last[household]

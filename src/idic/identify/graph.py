@@ -21,6 +21,7 @@ import ibis.expr.types as ir
 
 from idic.engine import Engine
 from idic.identify import _backend
+from idic.identify.nicknames import given_name_root
 from idic.identify.records import IDENTIFIERS, rid
 
 MAX_RECORDS = 25      # an identifier value on more records than this is a super-node
@@ -49,14 +50,56 @@ def _differ(a: ir.StringValue, b: ir.StringValue) -> ir.BooleanValue:
     return a.notnull() & b.notnull() & (a.levenshtein(b) > NAME_EDITS)
 
 
-def _first_names_disagree(v: ir.Table, w: ir.Table) -> ir.BooleanValue:
-    """Different given names: more than 2 edits apart, not a prefix of one another
-    (Alex / Alexander), and not first and last name swapped."""
+def _near(a: ir.StringValue, b: ir.StringValue, edits: int = NAME_EDITS) -> ir.BooleanValue:
+    """Within ``edits`` edits; two edits between short names (under 5 letters) only when
+    they are two letters swapped (Ruht / Ruth): Mark and Matt are two names, not a typo."""
+    d = a.levenshtein(b)
+    anagram = a.split("").sort().join("") == b.split("").sort().join("")
+    ok = (d <= min(edits, 1)) | ((d <= edits) & (
+        (ibis.least(a.length(), b.length()) >= 5) | anagram))
+    return (a.notnull() & b.notnull() & ok).fill_null(False)
+
+
+def _same_given(v: ir.Table, w: ir.Table) -> ir.BooleanValue:
+    """One given name: within 2 edits, a prefix of the other (Alex / Alexander), or the same
+    root (Bob / Robert; either root of an ambiguous nickname: Charlie / Charlotte)."""
     f1, f2 = v.first_name, w.first_name
-    prefix = f1.startswith(f2) | f2.startswith(f1)
-    swapped = (f1 == w.last_name) & (f2 == v.last_name)
-    same_root = (v.first_name_root == w.first_name_root).fill_null(False)
-    return _differ(f1, f2) & ~prefix & ~swapped.fill_null(False) & ~same_root
+    prefix = (f1.startswith(f2) | f2.startswith(f1)).fill_null(False)
+    roots = ((v.first_name_root == w.first_name_root) | (v.first_name_alt == w.first_name_root)
+             | (v.first_name_root == w.first_name_alt) | (v.first_name_alt == f2)
+             | (w.first_name_alt == f1)).fill_null(False)
+    return _near(f1, f2) | prefix | roots
+
+
+def _swapped(v: ir.Table, w: ir.Table) -> ir.BooleanValue:
+    """First and last name swapped on one record (``Clarke Thomas`` / ``Thomas Clarke``),
+    a typo allowed, the other pair of names the same or missing."""
+    def one(a: ir.Table, b: ir.Table) -> ir.BooleanValue:
+        f, ln = a.first_name, b.last_name
+        rest = (f.isnull() | ln.isnull() | _near(f, ln) | f.startswith(ln) | ln.startswith(f)
+                | (given_name_root(f) == given_name_root(ln))).fill_null(False)
+        ln_first = _near(a.last_name, b.first_name, 1) | (
+            given_name_root(a.last_name) == b.first_name_root).fill_null(False)
+        return ln_first & rest
+    return one(v, w) | one(w, v)
+
+
+def _first_names_disagree(v: ir.Table, w: ir.Table) -> ir.BooleanValue:
+    """Different given names: both present, not the same given name (:func:`_same_given`)
+    and not first and last name swapped."""
+    both = v.first_name.notnull() & w.first_name.notnull()
+    return both & ~_same_given(v, w) & ~_swapped(v, w)
+
+
+def _one_person(v: ir.Table, w: ir.Table) -> ir.BooleanValue:
+    """Two records sharing a guarded value that name the same person: the same given name
+    (both present) and last names within 2 edits or one missing, or names swapped; birth
+    dates not different."""
+    last_ok = v.last_name.isnull() | w.last_name.isnull() | _near(v.last_name, w.last_name)
+    straight = v.first_name.notnull() & w.first_name.notnull() & _same_given(v, w) & last_ok
+    born = (v.birth_date.notnull() & w.birth_date.notnull()
+            & (v.birth_date != w.birth_date)).fill_null(False)
+    return (straight | _swapped(v, w)) & ~born
 
 
 def supernodes(values: ir.Table, recs: ir.Table, *, max_records: int = MAX_RECORDS) -> ir.Table:
@@ -68,7 +111,8 @@ def supernodes(values: ir.Table, recs: ir.Table, *, max_records: int = MAX_RECOR
     small = sizes.filter((sizes.n_records > 1) & (sizes.n_records <= max_records))
     v = values.semi_join(small, [values.id_type == small.id_type,
                                  values.id_value == small.id_value])
-    p = recs.select("rid", "first_name", "first_name_root", "last_name", "birth_date")
+    p = recs.select("rid", "first_name", "first_name_root", "first_name_alt", "last_name",
+                    "birth_date")
     v = v.join(p, "rid")
     w = v.view()
     pairs = v.join(w, [v.id_type == w.id_type, v.id_value == w.id_value, v.rid < w.rid])
@@ -95,20 +139,27 @@ def identifier_edges(values: ir.Table, guarded: ir.Table, recs: ir.Table) -> ir.
     record and value, O(n) not O(n^2).
 
     Through a value not guarded, every record sharing it is linked. Through a guarded value
-    shared by a few records that disagree (a household's landline), only records with the
-    same first and last name are linked (``id_type`` gets the suffix ``+name``); values
-    shared by more than ``max_records`` records link nothing.
+    shared by a few records that disagree (a household's landline or family e-mail), only
+    pairs of records naming the same person (:func:`_one_person`: the same given name, a
+    nickname or a typo of it, last names alike or missing, or names swapped) are linked
+    (``id_type`` gets the suffix ``+name``); values shared by more than ``max_records``
+    records link nothing.
     """
     key = [values.id_type == guarded.id_type, values.id_value == guarded.id_value]
     ok = values.anti_join(guarded, key)
     small = guarded.filter(~guarded.reason.startswith("shared by more"))
     held = values.semi_join(small, [values.id_type == small.id_type,
                                     values.id_value == small.id_value])
-    names = recs.select("rid", "first_name", "last_name")
+    names = recs.select("rid", "first_name", "first_name_root", "first_name_alt", "last_name",
+                        "birth_date")
     held = held.join(names, "rid")
-    held = held.filter(held.first_name.notnull() & held.last_name.notnull())
-    by_name = _star(held, ["id_type", "id_value", "first_name", "last_name"])
-    by_name = by_name.mutate(id_type=by_name.id_type.concat("+name"))
+    other = held.view()
+    pairs = held.join(other, [held.id_type == other.id_type, held.id_value == other.id_value,
+                              held.rid < other.rid])
+    pairs = pairs.select(rid_l=held.rid, rid_r=other.rid,
+                         id_type=held.id_type.concat("+name"), id_value=held.id_value,
+                         keep=_one_person(held, other))
+    by_name = pairs.filter(pairs.keep).drop("keep")
     return ibis.union(_star(ok, ["id_type", "id_value"]), by_name)
 
 

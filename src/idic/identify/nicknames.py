@@ -94,12 +94,25 @@ _ROOTS: dict[str, tuple[str, ...]] = {
 }
 
 NICKNAMES: dict[str, str] = {}
+#: The other root of an ambiguous short form (Charlie: Charles or Charlotte; Pat: Patrick or
+#: Patricia; Jon: John or Jonathan), used by the super-node guard only.
+ALT_ROOTS: dict[str, str] = {}
 for _root, _nicks in _ROOTS.items():
     for _n in _nicks:
+        if _n in NICKNAMES:
+            ALT_ROOTS.setdefault(_n, _root)
         NICKNAMES.setdefault(_n, _root)
+for _n, _root in {"jon": "jonathan", "johnny": "jonathan", "sam": "samantha",
+                  "kath": "katherine", "hal": "harry", "han": "hannah"}.items():
+    ALT_ROOTS.setdefault(_n, _root)
 
 
 def given_name_root(first_name: ir.StringValue) -> ir.StringValue:
     """The root of a normalised (lower-case) given name: ``bob`` -> ``robert``."""
     # a map literal, not a CASE: ~200 branches overflow Spark's 64 KB code generation limit
     return ibis.coalesce(ibis.map(NICKNAMES).get(first_name), first_name)
+
+
+def given_name_alt_root(first_name: ir.StringValue) -> ir.StringValue:
+    """The second root of an ambiguous nickname (``charlie`` -> ``charlotte``), else the root."""
+    return ibis.coalesce(ibis.map(ALT_ROOTS).get(first_name), given_name_root(first_name))

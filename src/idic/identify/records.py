@@ -9,7 +9,7 @@ import ibis
 import ibis.expr.types as ir
 
 from idic.engine import Engine
-from idic.identify.nicknames import given_name_root
+from idic.identify.nicknames import given_name_alt_root, given_name_root
 
 IDENTIFIERS = ("email", "phone", "loyalty_id", "account_id", "device_id", "cookie_id",
                "social_handle")
@@ -50,6 +50,7 @@ def records(engine: Engine) -> ir.Table:
         **idents,
         first_name=_text(t.first_name.re_replace(r"[^\w\s'-]", "")),
         first_name_root=given_name_root(_text(t.first_name.re_replace(r"[^\w\s'-]", ""))),
+        first_name_alt=given_name_alt_root(_text(t.first_name.re_replace(r"[^\w\s'-]", ""))),
         last_name=_text(t.last_name.re_replace(r"[^\w\s'-]", "")),
         birth_date=t.birth_date.cast("date").cast("string"),
         address=_text(t.address.re_replace(r"[,.]", " ")),
