@@ -27,6 +27,7 @@ def run_demo(path: Path, *, customers: int = 20_000, seed: int = 42, engine: str
     settings = json.loads(settings_path.read_text())
     settings.update({"demo": True, "demo_seed": seed, "demo_customers": customers})
     settings_path.write_text(json.dumps(settings, indent=2))
+    ws.settings = settings
     try:
         data_dir = path / "demo-data"
         say("generating demo data")

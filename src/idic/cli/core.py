@@ -185,10 +185,13 @@ def _print_stages(results: dict[str, dict[str, Any]]) -> None:
                  if isinstance(v, int | float | str) and not str(k).endswith(("at", "id"))}
         out.print(f"[bold]{name}[/]: " + ", ".join(f"{k}={_fmt(v)}" for k, v in
                                                   list(shown.items())[:10]))
-        truth = summary.get("truth_comparison")
-        if isinstance(truth, dict):
-            out.print("  vs ground truth: " + ", ".join(
-                f"{k}={_fmt(v)}" for k, v in truth.items() if isinstance(v, int | float | str)))
+        for label, holder in (("", summary), ("spend ", summary.get("spend_model") or {})):
+            truth = holder.get("truth_comparison") if isinstance(holder, dict) else None
+            if isinstance(truth, dict):
+                out.print(f"  {label}vs ground truth: " + ", ".join(
+                    f"{k} {_fmt(v['fitted'])} (true {_fmt(v['true'])})"
+                    if isinstance(v, dict) and "fitted" in v else f"{k}={_fmt(v)}"
+                    for k, v in truth.items() if isinstance(v, int | float | str | dict)))
 
 
 @command
