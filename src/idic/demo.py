@@ -44,11 +44,12 @@ def run_demo(path: Path, *, customers: int = 20_000, seed: int = 42, engine: str
             stages[stage.name] = stage.runner()(ws)
         truth_path = data_dir / "truth" / "identity_truth.parquet"
         if "identify" in stages and ws.engine.has_table("identity_map") and truth_path.exists():
-            from idic.identify import evaluate
+            from idic.identify.quality import evaluate_workspace, read_truth
 
             # how close identify came to the generator's true persons
             stages["identify"]["truth_comparison"] = {
-                "true_persons": customers, **evaluate(ws, truth_path)}
+                "true_persons": customers,
+                **evaluate_workspace(ws.engine, read_truth(truth_path))}
         report = None
         try:
             from idic.measure.report import build_report

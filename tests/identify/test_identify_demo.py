@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow.parquet as pq
 import pytest
 
-from idic.identify.evaluate import evaluate_workspace
+from idic.identify.quality import evaluate_workspace
 from idic.identify.stage import run
 from idic.workspace import Workspace
 

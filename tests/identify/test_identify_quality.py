@@ -9,8 +9,8 @@ import pyarrow.compute as pc
 import pytest
 
 from idic.datasets.febrl import load_febrl, truth
-from idic.identify.evaluate import evaluate_workspace
 from idic.identify.probabilistic import model_path
+from idic.identify.quality import evaluate_workspace
 from idic.identify.stage import run
 
 
@@ -66,3 +66,12 @@ def test_customer_ids_persist_when_new_records_arrive(workspace, add_identities,
     assert not full["incremental"] and full["created"] == full["merged"] == full["split"] == 0
     assert again.sort_values("source_record_id").customer_id.tolist() == \
         after.sort_values("source_record_id").customer_id.tolist()
+
+
+def test_public_evaluate_is_not_shadowed_by_a_submodule() -> None:
+    import importlib
+
+    import idic.identify
+
+    importlib.import_module("idic.identify.quality")
+    assert callable(idic.identify.evaluate)

@@ -51,7 +51,7 @@ def identify(
     """Run the identify stage (default), or one of the commands below."""
     if ctx.invoked_subcommand is not None:
         return
-    from idic.identify.evaluate import evaluate_workspace, read_truth
+    from idic.identify.quality import evaluate_workspace, read_truth
     from idic.identify.stage import run
 
     with _open(workspace, engine) as ws:

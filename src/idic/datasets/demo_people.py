@@ -222,6 +222,8 @@ def _places(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """City index, postcode and street address for ``k`` homes in a country."""
     cities, streets = GEO[code][1], GEO[code][2]
+    if k == 0:  # small demos can have no one in a country
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=object), np.empty(0, dtype=object)
     city_i = rng.integers(0, len(cities), k)
     prefix = np.array([c[2] for c in cities], dtype=object)[city_i]
     num = rng.integers(1, 180, k).astype(str).astype(object)

@@ -53,7 +53,7 @@ def evaluate(ws: Workspace, truth: Any) -> dict[str, float]:
     """Pairwise precision / recall / F1 of ``identity_map`` against a truth table or file."""
     from pathlib import Path
 
-    from idic.identify.evaluate import evaluate_workspace, read_truth
+    from idic.identify.quality import evaluate_workspace, read_truth
 
     if isinstance(truth, str | Path):
         truth = read_truth(Path(truth))
