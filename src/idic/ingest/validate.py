@@ -1,8 +1,13 @@
 """Column validators as Ibis expressions, in two steps so each costs one pass:
 
-1. :func:`normalise` turns the staged text into the clean typed value (the expensive part:
-   parsing, casting, E.164, lower-casing) and is materialised once in the stage table;
-2. :func:`reason` compares the text with the clean value and gives a reason or null (cheap).
+1. :func:`parse` turns the text into a typed, normalised value (the expensive part:
+   parsing, casting, E.164, lower-casing); the loader materialises it once in a stage table;
+2. :func:`valid` checks the stored value (ranges, code lists: cheap comparisons), and
+   :func:`reason` explains a failure, evaluated on the failing rows only.
+
+(Checks are not folded into the parse expression: Ibis inlines a value everywhere it is
+used and DuckDB does not share sub-expressions inside CASE, so a parse referenced by four
+checks was computed four times.)
 
 Reasons are written in the user's words and name what was expected.
 """
@@ -103,20 +108,21 @@ def _failures(col: Column, value: ir.Value, now: datetime | None) -> list[tuple[
     return []
 
 
+def valid(col: Column, value: ir.Value, *, now: datetime | None = None) -> ir.BooleanValue:
+    """Whether a parsed value (output of :func:`parse`) is present and passes every check."""
+    ok = value.notnull()
+    for cond, _ in _failures(col, value, now):
+        ok = ok & ~cond.fill_null(True)
+    return ok
+
+
 def normalise(col: Column, v: ir.Value, *, country: ir.Value | None = None,
               now: datetime | None = None) -> ir.Value:
-    """The clean typed value of text ``v``, or null when it is absent or unusable.
-
-    This is the one expensive expression per column; it is evaluated once, in the stage.
-    """
+    """The clean typed value of text ``v``, or null when it is absent or unusable."""
     value = parse(col, v, country=country)
-    failures = _failures(col, value, now)
-    if not failures:
+    if not _failures(col, value, now):
         return value
-    bad = failures[0][0]
-    for cond, _ in failures[1:]:
-        bad = bad | cond
-    return ibis.ifelse(bad.fill_null(True), ibis.null(value.type()), value)
+    return ibis.ifelse(valid(col, value, now=now), value, ibis.null(value.type()))
 
 
 def reason(col: Column, v: ir.Value, *, country: ir.Value | None = None,
