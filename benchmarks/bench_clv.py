@@ -16,13 +16,13 @@ idic compresses to the distinct (x, t_x, T) rows itself.
 from __future__ import annotations
 
 import sys
-import time
 import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from benchmarks._timing import best_of
 from idic.differentiate.value.clv import BetaGeoModel, ParetoNBDModel
 from idic.differentiate.value.clv.simulate import (
     round_to_days,
@@ -37,15 +37,6 @@ PARETO_TRUE = {"r": 0.5533, "alpha": 10.5777, "s": 0.6062, "beta": 11.669}
 def _cohort_T(n: int, seed: int) -> np.ndarray:
     days = np.random.default_rng(seed).integers(0, 84, n)  # acquired in the first 12 weeks
     return (273 - days) / 7.0
-
-
-def _timed(fn: Any, repeat: int = 1) -> tuple[float, Any]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def _max_rel(a: dict[str, float], b: dict[str, float]) -> float:
@@ -73,10 +64,10 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     # -- BG/NBD fit ---------------------------------------------------------------------
     d = round_to_days(simulate_bgnbd(n, *BGNBD_TRUE.values(), T=T, seed=2))
     x, t_x, TT = d["frequency"], d["recency"], d["T"]
-    idic_s, bg = _timed(lambda: BetaGeoModel().fit(x, t_x, TT), repeat=2)
+    idic_s, bg = best_of(lambda: BetaGeoModel().fit(x, t_x, TT), repeat=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        base_s, lt_bg = _timed(lambda: BetaGeoFitter().fit(
+        base_s, lt_bg = best_of(lambda: BetaGeoFitter().fit(
             pd.Series(x), pd.Series(t_x), pd.Series(TT)))
     lt_params = {k: float(v) for k, v in lt_bg.params_.items()}
     rows.append(_row(f"bgnbd fit {label} customers", idic_s, base_s,
@@ -96,10 +87,10 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
                 np.asarray(lt_bg.conditional_expected_number_of_purchases_up_to_time(
                     39.0, xs, ts, Ts)))
 
-    idic_s, (_p1, e1) = _timed(score_idic, repeat=3)
+    idic_s, (_p1, e1) = best_of(score_idic, repeat=3)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        base_s, (_p2, e2) = _timed(score_lt)
+        base_s, (_p2, e2) = best_of(score_lt)
     ok = np.isfinite(e2)
     rows.append(_row(f"bgnbd scoring {label} customers (P(alive) + E[purchases])", idic_s,
                      base_s, max_rel_prediction_diff=float(np.max(np.abs(e1[ok] / e2[ok] - 1))),
@@ -108,10 +99,10 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     # -- Pareto/NBD fit -------------------------------------------------------------------
     d = round_to_days(simulate_paretonbd(n, *PARETO_TRUE.values(), T=T, seed=3))
     x, t_x, TT = d["frequency"], d["recency"], d["T"]
-    idic_s, pn = _timed(lambda: ParetoNBDModel().fit(x, t_x, TT))
+    idic_s, pn = best_of(lambda: ParetoNBDModel().fit(x, t_x, TT))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        base_s, lt_pn = _timed(lambda: ParetoNBDFitter().fit(
+        base_s, lt_pn = best_of(lambda: ParetoNBDFitter().fit(
             pd.Series(x), pd.Series(t_x), pd.Series(TT)))
     lt_params = {k: float(v) for k, v in lt_pn.params_.items()}
     # the log-likelihood of both answers under idic's exact likelihood

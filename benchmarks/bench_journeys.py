@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmarks._timing import best_of
 from idic.interact.journeys.funnels import funnel
 from idic.interact.journeys.sessions import aggregate_paths, journeys, touchpoints
 from idic.workspace import Workspace
@@ -155,15 +155,6 @@ def sql_paths(ws: Workspace):
     return ws.engine.raw.execute(sql).df()
 
 
-def _best(fn, repeat: int) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
-
-
 def run(quick: bool = False) -> list[dict]:
     n = 2_000_000 if quick else 20_000_000
     repeat = 3 if quick else 2
@@ -174,15 +165,15 @@ def run(quick: bool = False) -> list[dict]:
             generate(ws, n)
             ws.engine.raw.execute("CHECKPOINT")
             label = f"{n / 1e6:g}M events"
-            t_sql, f_sql = _best(lambda: sql_funnel(ws), repeat)
-            t_idic, f_idic = _best(lambda: idic_funnel(ws), repeat)
+            t_sql, f_sql = best_of(lambda: sql_funnel(ws), repeat)
+            t_idic, f_idic = best_of(lambda: idic_funnel(ws), repeat)
             assert f_idic == f_sql, (f_idic, f_sql)
             rows.append({"benchmark": f"funnel 4 steps ordered 7d, {label}", "idic_s": t_idic,
                          "baseline": "hand-written DuckDB SQL", "baseline_s": t_sql,
                          "ratio": t_idic / t_sql, "goal": "<= 1.5"})
             print(rows[-1], flush=True)
-            t_sql, p_sql = _best(lambda: sql_paths(ws), repeat)
-            t_idic, p_idic = _best(lambda: idic_paths(ws), repeat)
+            t_sql, p_sql = best_of(lambda: sql_paths(ws), repeat)
+            t_idic, p_idic = best_of(lambda: idic_paths(ws), repeat)
             a = p_idic.sort_values("path").reset_index(drop=True)
             b = p_sql.sort_values("path").reset_index(drop=True)
             assert a["path"].tolist() == b["path"].tolist()

@@ -9,12 +9,15 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
 from idic.errors import IdicError, InputError, NotFoundError, WorkspaceError
+
+if TYPE_CHECKING:
+    from idic.workspace import Workspace
 
 console = Console(stderr=True)
 out = Console()
@@ -53,6 +56,32 @@ def emit_json(obj: Any) -> None:
     """Print ``obj`` as one JSON document on stdout."""
     sys.stdout.write(json.dumps(obj, default=_default) + "\n")
     sys.stdout.flush()
+
+
+@contextmanager
+def open_ws(workspace: Path | None, *, engine: str | None = None,
+            read_only: bool = False) -> Iterator[Workspace]:
+    """Open the workspace for one command.
+
+    On DuckDB this leaves a marker so a running `idic serve` lets go of the database file,
+    and retries on a lock conflict (:func:`idic.service.access.open_workspace`); Spark has no
+    such lock.
+    """
+    from idic.config import get_settings
+    from idic.workspace import SETTINGS_FILE, Workspace
+
+    path = Path(workspace or get_settings().workspace)
+    if not (path / SETTINGS_FILE).exists():
+        raise WorkspaceError(f"{path} is not an idic workspace (no {SETTINGS_FILE})",
+                             hint=f"create it with `idic init --workspace {path}`")
+    if engine == "spark":
+        with Workspace.open(path, engine=engine) as ws:
+            yield ws
+        return
+    from idic.service.access import open_workspace
+
+    with open_workspace(path, read_only=read_only) as ws:
+        yield ws
 
 
 def exit_code(err: IdicError) -> int:

@@ -12,9 +12,17 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from idic.cli.common import EngineOpt, JsonOpt, WorkspaceOpt, command, console, emit_json, out
+from idic.cli.common import (
+    EngineOpt,
+    JsonOpt,
+    WorkspaceOpt,
+    command,
+    console,
+    emit_json,
+    open_ws,
+    out,
+)
 from idic.errors import InputError, WorkspaceError
-from idic.service.access import open_workspace
 from idic.workspace import SETTINGS_FILE, Workspace
 
 
@@ -57,7 +65,7 @@ def ingest_cmd(
     cols.update(parse_map_flags(map_))
     if not _exists(workspace):
         Workspace.init(workspace).close()
-    with open_workspace(_path(workspace)) as ws, _progress(not json_) as bar:
+    with open_ws(workspace) as ws, _progress(not json_) as bar:
         task = bar.add_task(f"loading {file.name}", total=None)
         result = ws.ingest(kind, file, mapping=cols, source=source, fmt=fmt)
         bar.update(task, completed=1, total=1)
@@ -92,12 +100,7 @@ def _exists(workspace: Path | None) -> bool:
 
 def _open(workspace: Path | None, *, read_only: bool = False
           ) -> AbstractContextManager[Workspace]:
-    """Open for one command; waits politely if `idic serve` holds the database."""
-    path = _path(workspace)
-    if not (path / SETTINGS_FILE).exists():
-        raise WorkspaceError(f"{path} is not an idic workspace (no {SETTINGS_FILE})",
-                             hint=f"create it with `idic init --workspace {path}`")
-    return open_workspace(path, read_only=read_only)
+    return open_ws(workspace, read_only=read_only)
 
 
 @command

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from idic.cli.common import EngineOpt, JsonOpt, WorkspaceOpt, command, emit_json, out
+from idic.cli.common import EngineOpt, JsonOpt, WorkspaceOpt, command, emit_json, open_ws, out
 
 app = typer.Typer(
     help="Resolve every source record into one persistent customer (identity graph + Splink).",
@@ -18,9 +18,7 @@ app = typer.Typer(
 
 
 def _open(workspace: Path | None, engine: str | None):
-    from idic.workspace import Workspace
-
-    return Workspace.open(workspace, engine=engine)
+    return open_ws(workspace, engine=engine)
 
 
 def _print_summary(s: dict[str, Any]) -> None:

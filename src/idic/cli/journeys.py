@@ -11,7 +11,16 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from idic.cli.common import EngineOpt, JsonOpt, WorkspaceOpt, command, console, emit_json, out
+from idic.cli.common import (
+    EngineOpt,
+    JsonOpt,
+    WorkspaceOpt,
+    command,
+    console,
+    emit_json,
+    open_ws,
+    out,
+)
 from idic.errors import InputError
 
 app = typer.Typer(help="Touchpoints and journeys: funnels, paths, attribution, journey map.",
@@ -21,10 +30,7 @@ RulesOpt = Annotated[Path | None, typer.Option("--rules", help="Taxonomy rules f
 
 
 def _open(workspace: Path | None, engine: str | None, *, read_only: bool = True):
-    from idic.workspace import Workspace
-
-    return Workspace.open(workspace, engine=engine,
-                          read_only=read_only and (engine or "duckdb") == "duckdb")
+    return open_ws(workspace, engine=engine, read_only=read_only)
 
 
 def _print_rows(title: str, rows: list[dict[str, Any]], cols: list[str]) -> None:
@@ -60,12 +66,9 @@ def funnel(
     """Persons through ordered steps within a window (one attempt per person)."""
     from idic.interact.journeys.funnels import funnel as run_funnel
 
-    ws = _open(workspace, engine)
-    try:
+    with _open(workspace, engine) as ws:
         result = run_funnel(ws.engine, steps, window, mode=mode, exclude=exclude,
                             breakdown=breakdown)
-    finally:
-        ws.close()
     if json_:
         emit_json(result.to_dict())
         return
@@ -92,11 +95,8 @@ def paths(
     from idic.interact.journeys import paths as P
     from idic.interact.journeys.service import workspace_paths
 
-    ws = _open(workspace, engine)
-    try:
+    with _open(workspace, engine) as ws:
         df = workspace_paths(ws, rules=rules)
-    finally:
-        ws.close()
     if output is not None:
         df.to_csv(output, index=False)
     if sankey is not None:
@@ -150,12 +150,9 @@ def attribute(
         credits = run_attribute(frame, model)
         total = float(frame["conversions"].sum())
     else:
-        ws = _open(workspace, engine)
-        try:
+        with _open(workspace, engine) as ws:
             credits = attribute_workspace(ws, model, rules=rules,
                                           half_life_days=parse_duration(half_life) / 86400)
-        finally:
-            ws.close()
         total = float(sum(credits.values()))
     if json_:
         emit_json({"model": model, "credits": credits, "total_conversions": total})
@@ -182,13 +179,10 @@ def map_(
     from idic.interact.journeys.journey_map import render_html
     from idic.interact.journeys.service import journey_map, segment_persons
 
-    ws = _open(workspace, engine)
-    try:
+    with _open(workspace, engine) as ws:
         persons = segment_persons(ws, segment, segment_table, segment_column) if segment else None
         jm = journey_map(ws, persons=persons, rules=rules,
                          title=title or (f"Customer journey map: {segment}" if segment else None))
-    finally:
-        ws.close()
     render_html(jm, output)
     if table is not None:
         jm.stages.to_csv(table, index=False)
@@ -215,12 +209,9 @@ def build(
     from idic.interact.journeys._util import split_list
     from idic.interact.journeys.stage import run
 
-    ws = _open(workspace, engine, read_only=False)
-    try:
+    with _open(workspace, engine, read_only=False) as ws:
         summary = run(ws, session_gap=session_gap, lookback=lookback,
                       conversion_events=split_list(conversion) or None, rules=rules)
-    finally:
-        ws.close()
     if json_:
         emit_json(summary)
         return

@@ -21,7 +21,7 @@ import pyarrow.csv as pacsv
 import typer
 from rich.table import Table
 
-from idic.cli.common import EngineOpt, JsonOpt, WorkspaceOpt, command, emit_json, out
+from idic.cli.common import EngineOpt, JsonOpt, WorkspaceOpt, command, emit_json, open_ws, out
 from idic.differentiate.value._common import input_error
 
 app = typer.Typer(
@@ -279,9 +279,8 @@ def run_cmd(
 ) -> None:
     """Compute the workspace's value tables: rfm, abc, customer_value."""
     from idic.differentiate.value import stage
-    from idic.workspace import Workspace
 
-    with Workspace.open(workspace, engine=engine) as ws:
+    with open_ws(workspace, engine=engine) as ws:
         summary = stage.run(ws, as_of=as_of, compare_to=compare_to, margin_rate=margin_rate,
                             discount_rate=discount_rate, target_soc=target_soc)
     if json_out:
