@@ -23,7 +23,7 @@ def test_profile_sections_and_role_masking(client, keys) -> None:
     assert full["golden"]["email"] == ANN
     assert {(i["source"], i["source_record_id"]) for i in full["identities"]} == \
         {("web", "W1"), ("store", "S9")}
-    assert set(full["value"]) == {"rfm", "abc", "customer_value", "clv"}
+    assert set(full["value"]) == {"rfm", "abc", "value", "clv"}
     assert "audiences" in full["segments"]
     assert {o["order_id"] for o in full["orders"]} == {"O1", "O2"}
     assert [c["case_id"] for c in full["cases"]] == ["C1"]

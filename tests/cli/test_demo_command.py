@@ -21,7 +21,7 @@ def test_demo_contract_and_stages(tmp_path: Path) -> None:
     tables = info["tables"]
     for name in ("identities", "orders", "events", "survey_responses", "cases", "consents",
                  "referrals", "social", "identity_map", "customers", "clv", "rfm", "abc",
-                 "customer_value", "journeys", "kpis"):
+                 "value", "journeys", "kpis"):
         assert tables[name] > 0, name
     # every file loaded cleanly and reconciles
     for kind, r in info["ingest"].items():

@@ -104,7 +104,7 @@ def _derived(ws: Workspace) -> None:
     e.create_table("identity_lineage", pa.table({
         "run_id": ["r1"], "event": ["merge"], "customer_id": ["C-ann"],
         "other_customer_id": [None], "reason": ["email"]}))
-    for name, col in (("rfm", "segment"), ("abc", "abc_class"), ("customer_value", "actual"),
+    for name, col in (("rfm", "segment"), ("abc", "abc_class"), ("value", "actual"),
                       ("clv", "clv"), ("audiences", "audience")):
         e.create_table(name, pa.table({"customer_id": ["C-ann", "C-bob"],
                                        col: ["a", "b"] if col != "clv" and col != "actual"

@@ -277,7 +277,7 @@ def run_cmd(
     target_soc: Annotated[float, typer.Option(help="Target share of customer")] = 0.50,
     json_out: JsonOpt = False,
 ) -> None:
-    """Compute the workspace's value tables: rfm, abc, customer_value."""
+    """Compute the workspace's value tables: rfm, abc, value."""
     from idic.differentiate.value import stage
 
     with open_ws(workspace, engine=engine) as ws:

@@ -37,9 +37,9 @@ def _f(v: Any) -> float:
 
 def _value_frame(ws: Workspace) -> pd.DataFrame | None:
     eng = ws.engine
-    if not eng.has_table("customer_value"):
+    if not eng.has_table("value"):
         return None
-    cv = ws.table("customer_value")
+    cv = ws.table("value")
     cols = [c for c in ("customer_id", "value_category", "revenue", "spend_12m", "clv",
                         "p_alive", "dormant", "falling_frequency", "recent_complaints",
                         "unrealised_potential", "actual_value", "first_order_at",
@@ -61,7 +61,7 @@ def _flag(df: pd.DataFrame, col: str) -> pd.Series:
 
 
 def value_actions(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """Actions from a ``customer_value`` frame (with ``abc_class`` when known)."""
+    """Actions from a ``value`` frame (with ``abc_class`` when known)."""
     out: list[dict[str, Any]] = []
     cat = df.get("value_category", pd.Series("", index=df.index)).fillna("")
     mgc = df[cat == "MGC"]

@@ -106,14 +106,14 @@ def workspace_equity(ws: Workspace, table: str = "clv") -> float | None:
 
 
 def equity_by(ws: Workspace, by: str = "value_category") -> pd.DataFrame:
-    """Equity (sum of CLV) and customers per group of the ``customer_value`` table
+    """Equity (sum of CLV) and customers per group of the ``value`` table
     (``value_category``, or an ``rfm`` column such as ``segment``); empty when not built."""
     eng = ws.engine
     if not eng.has_table("clv"):
         return pd.DataFrame(columns=[by, "customers", "equity"])
     clv = ws.table("clv").select("customer_id", "clv")
-    src = "customer_value" if eng.has_table("customer_value") and \
-        by in ws.table("customer_value").columns else "rfm"
+    src = "value" if eng.has_table("value") and \
+        by in ws.table("value").columns else "rfm"
     if not eng.has_table(src) or by not in ws.table(src).columns:
         return pd.DataFrame(columns=[by, "customers", "equity"])
     g = ws.table(src).select("customer_id", by)

@@ -239,10 +239,10 @@ def value(ws: Workspace, *, currency: str | None = None) -> Section:
         s.figures.append(rfm_grid_figure(eng.to_pandas(rfm_mod.grid_summary(r))))
         seg = eng.to_pandas(rfm_mod.segment_summary(r))
         s.figures.append(segment_figure(seg))
-    if eng.has_table("customer_value") and eng.count("customer_value"):
+    if eng.has_table("value") and eng.count("value"):
         from idic.charts.value import value_matrix_figure
 
-        cv = ws.table("customer_value")
+        cv = ws.table("value")
         df = eng.to_pandas(cv.select("customer_id", "actual_value", "unrealised_potential",
                                      "value_category"))
         s.figures.append(value_matrix_figure(df))

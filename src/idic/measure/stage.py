@@ -110,10 +110,10 @@ def _end_snapshot(ws: Workspace, period: Period) -> pd.DataFrame | None:
 
 
 def _value_rows(ws: Workspace) -> dict[str, float | None]:
-    """Cost to serve, share of customer and leading indicators from ``customer_value``."""
-    if not ws.engine.has_table("customer_value"):
+    """Cost to serve, share of customer and leading indicators from the ``value`` table."""
+    if not ws.engine.has_table("value"):
         return {}
-    cv = ws.table("customer_value")
+    cv = ws.table("value")
     cols = set(cv.columns)
     warn = None
     for c in ("falling_frequency", "fewer_channels", "nps_drop"):

@@ -2,7 +2,7 @@
 orders, consents and cases; and lookup by e-mail, phone or source record.
 
 Generic over the workspace: derived tables written by other stages (rfm, abc,
-customer_value, clv, segments, audiences, ...) are found by their ``customer_id`` column, so
+value, clv, segments, audiences, ...) are found by their ``customer_id`` column, so
 the profile grows with the pipeline. Before ``identify`` has run, a person's key is
 ``source:source_record_id``.
 """
@@ -22,7 +22,7 @@ from idic.service.prepared import Prepared
 _NOT_DERIVED = frozenset({"customers", "identity_map", "identity_links", "identity_lineage",
                           "audit_log", "tombstones", "ingest_log", "quarantine",
                           "ingest_warnings", "touchpoints", "journeys"})
-VALUE_TABLES = ("rfm", "abc", "customer_value", "clv")
+VALUE_TABLES = ("rfm", "abc", "value", "clv")
 GOLDEN_FIELDS = ("customer_id", "email", "phone", "first_name", "last_name", "birth_date",
                  "address", "postcode", "city", "country")
 

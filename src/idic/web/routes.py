@@ -216,8 +216,8 @@ def search_customers(ws: Any, q: str, limit: int = 50) -> list[dict[str, Any]]:
             c = ws.table("clv").select("customer_id", "clv")
             j = t.select(*show).join(c, "customer_id")
             rows = eng.to_pandas(j.order_by(j.clv.desc()).limit(limit).select(*show))
-    if eng.has_table("customer_value") and not rows.empty:
-        cv = ws.table("customer_value")
+    if eng.has_table("value") and not rows.empty:
+        cv = ws.table("value")
         cv = cv.filter(cv.customer_id.isin(rows["customer_id"].astype(str).tolist())).select(
             "customer_id", "value_category", "revenue", "clv", "p_alive")
         rows = rows.merge(eng.to_pandas(cv), on="customer_id", how="left")

@@ -57,7 +57,7 @@ def world(tmp_path_factory) -> tuple[pd.DataFrame, dict]:
         if clv_stage is not None:
             clv_stage.run(ws)
         summary = stage.run(ws)
-        cv = ws.table("customer_value").execute().set_index("customer_id")
+        cv = ws.table("value").execute().set_index("customer_id")
     finally:
         ws.close()
     truth = pq.read_table(root / "demo" / "truth" / "persons.parquet").to_pandas()

@@ -66,9 +66,9 @@ def ws(workspace):
 def test_stage_writes_tables_and_summary(ws) -> None:
     s = stage.run(ws, as_of="2024-12-31", discount_rate=0.0)
     assert s["as_of"] == "2024-12-31" and s["customers"] == 4
-    assert set(s["tables"]) == {"rfm", "abc", "customer_value"}
+    assert set(s["tables"]) == {"rfm", "abc", "value"}
     assert tuple(ws.table("rfm").columns[:8]) == RFM_COLUMNS
-    assert tuple(ws.table("customer_value").columns) == CUSTOMER_VALUE_COLUMNS
+    assert tuple(ws.table("value").columns) == CUSTOMER_VALUE_COLUMNS
     assert sum(s["rfm_segments"].values()) == 4 and sum(s["abc_classes"].values()) == 4
     assert 0 < s["share_of_customers_making_80pct"] <= 1 and 0 <= s["gini"] <= 1
     assert s["clv_used"] is False
@@ -78,7 +78,7 @@ def test_stage_writes_tables_and_summary(ws) -> None:
     key = "customer_id"
     assert direct.sort_values(key).reset_index(drop=True).equals(
         stored.sort_values(key).reset_index(drop=True))
-    cv = ws.table("customer_value").execute().set_index("customer_id")
+    cv = ws.table("value").execute().set_index("customer_id")
     a, d = cv.loc["shop:a"], cv.loc["shop:d"]
     # a: margin 40 known on the first order, 30% of 100 on the others; no costs; no discount
     assert a.contribution == Decimal("100.00") and a.historical_value == Decimal("100.00")
@@ -95,7 +95,7 @@ def test_stage_writes_tables_and_summary(ws) -> None:
 
 def test_nps_drop_and_unrealised_potential(ws) -> None:
     stage.run(ws, as_of="2024-12-31", discount_rate=0.0, target_soc=0.5, potential_years=1)
-    cv = ws.table("customer_value").execute().set_index("customer_id")
+    cv = ws.table("value").execute().set_index("customer_id")
     a = cv.loc["shop:a"]
     # target 50% of a 1000 wallet = 500; spends 300; gap 200 at a's own margin rate 1/3
     assert float(a.unrealised_potential) == pytest.approx(66.67, abs=0.01)
@@ -108,7 +108,7 @@ def test_clv_table_is_used(ws) -> None:
         "customer_id": ["shop:a", "shop:b"], "clv": [50.0, 10.0], "p_alive": [0.9, 0.2]}))
     s = stage.run(ws, as_of="2024-12-31", discount_rate=0.0)
     assert s["clv_used"] is True
-    cv = ws.table("customer_value").execute().set_index("customer_id")
+    cv = ws.table("value").execute().set_index("customer_id")
     assert cv.loc["shop:a", "actual_value"] == Decimal("150.00")
     assert bool(cv.loc["shop:b", "dormant"]) is True  # p_alive 0.2 < 0.5
     assert bool(cv.loc["shop:a", "dormant"]) is False
@@ -116,7 +116,7 @@ def test_clv_table_is_used(ws) -> None:
 
 def test_discounting_compounds_past_flows(ws) -> None:
     stage.run(ws, as_of="2024-12-31", discount_rate=0.10)
-    cv = ws.table("customer_value").execute().set_index("customer_id")
+    cv = ws.table("value").execute().set_index("customer_id")
     c = cv.loc["shop:c"]  # 6 (30% of 20) earned 2023-06-01, 579 days before
     assert float(c.historical_value) == pytest.approx(6 * 1.1 ** (579 / 365.25), abs=0.006)
 

@@ -2,7 +2,7 @@
 
 :func:`customer_value` joins the pieces of the other modules (actual value, SOC, potential,
 value category, dormancy, leading indicators) into one row per customer; the stage writes it
-as the ``customer_value`` table and migration compares it at two dates.
+as the ``value`` table and migration compares it at two dates.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ CUSTOMER_VALUE_COLUMNS = (
     "orders_recent", "orders_previous", "falling_frequency", "channels_recent",
     "channels_previous", "fewer_channels", "recent_complaints", "last_nps", "nps_drop",
 )
-"""Columns of the ``customer_value`` table."""
+"""Columns of the ``value`` table."""
 
 
 @dataclass(frozen=True)

@@ -47,7 +47,7 @@ def figures(ws: Workspace, *, lorenz_points: int = 200) -> dict[str, go.Figure]:
     from idic.differentiate.value.migration import flows
     from idic.differentiate.value.rfm import grid_summary, segment_summary
 
-    rfm_t, abc_t, cv = ws.table("rfm"), ws.table("abc"), ws.table("customer_value")
+    rfm_t, abc_t, cv = ws.table("rfm"), ws.table("abc"), ws.table("value")
     out: dict[str, go.Figure] = {
         "lorenz": charts.lorenz_figure(
             abc_mod.lorenz_curve(abc_t, points=lorenz_points), gini=abc_mod.gini(abc_t),

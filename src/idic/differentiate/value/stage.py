@@ -1,5 +1,5 @@
 """The value stage: orders (and cases, surveys, service events, CLV) in; ``rfm``, ``abc``,
-``customer_value`` (and, with ``compare_to``, ``value_migration``) out.
+``value`` (and, with ``compare_to``, ``value_migration``) out.
 
 Idempotent: the tables are replaced, and the same inputs and as-of date give the same tables.
 The ``abc`` table ranks customers by revenue (total amount) up to the as-of date, the
@@ -21,7 +21,7 @@ from idic.differentiate.value.rfm import RFM_COLUMNS, customer_rfm_base, score
 if TYPE_CHECKING:
     from idic.workspace import Workspace
 
-TABLES = ("rfm", "abc", "customer_value")
+TABLES = ("rfm", "abc", "value")
 
 
 def _counts(t, col: str) -> dict[str, int]:
@@ -48,9 +48,9 @@ def run(ws: Workspace, *, as_of: AsOf = None, params: ValueParams | None = None,
     rfm_t = ws.table("rfm")
     eng.create_table("abc", abc_mod.abc(rfm_t.select("customer_id", value=rfm_t.monetary),
                                         cutoffs=p.abc_cutoffs))
-    eng.create_table("customer_value", customer_value(inp, as_of=day, params=p))
+    eng.create_table("value", customer_value(inp, as_of=day, params=p))
 
-    abc_t, cv = ws.table("abc"), ws.table("customer_value")
+    abc_t, cv = ws.table("abc"), ws.table("value")
     n = int(rfm_t.count().execute())
     summary: dict[str, Any] = {
         "as_of": day.isoformat(),
