@@ -3,8 +3,10 @@
 Peppers & Rogers, *Managing Customer Experience and Relationships*: customer equity is the sum of
 the lifetime values of the enterprise's current and future customers, each lifetime value the
 net present value of the customer's future cash flows. Here the lifetime values come from the
-CLV stage (``clv`` table: BG/NBD or Pareto/NBD purchases x Gamma-Gamma spend x margin,
-discounted monthly), so the equity is ``sum(clv)``.
+CLV stage (``clv`` table, column ``lifetime_value``: BG/NBD or Pareto/NBD purchases x
+Gamma-Gamma spend x margin, discounted monthly over ten years by default), so the equity is
+``sum(lifetime_value)``. (The 12-month ``clv`` column is a year of margin, not a lifetime:
+summing it would make equity about one year's cash flow and ROC absurdly large.)
 """
 
 from __future__ import annotations
@@ -20,6 +22,14 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from idic.workspace import Workspace
+
+#: the ``clv`` table's column that customer equity sums
+EQUITY_COLUMN = "lifetime_value"
+
+
+def equity_column(t: ir.Table) -> str:
+    """``lifetime_value`` when the table has it, else ``clv`` (tables written before it)."""
+    return EQUITY_COLUMN if EQUITY_COLUMN in t.columns else "clv"
 
 
 def discounted_value(cash_flows: Sequence[float] | np.ndarray, discount_rate: float) -> float:
@@ -102,16 +112,18 @@ def workspace_equity(ws: Workspace, table: str = "clv") -> float | None:
     """Customer equity of the workspace's ``clv`` table; None when the CLV stage has not run."""
     if not ws.engine.has_table(table):
         return None
-    return customer_equity(ws.table(table))
+    t = ws.table(table)
+    return customer_equity(t, column=equity_column(t))
 
 
 def equity_by(ws: Workspace, by: str = "value_category") -> pd.DataFrame:
-    """Equity (sum of CLV) and customers per group of the ``value`` table
+    """Equity (sum of lifetime values) and customers per group of the ``value`` table
     (``value_category``, or an ``rfm`` column such as ``segment``); empty when not built."""
     eng = ws.engine
     if not eng.has_table("clv"):
         return pd.DataFrame(columns=[by, "customers", "equity"])
-    clv = ws.table("clv").select("customer_id", "clv")
+    t = ws.table("clv")
+    clv = t.select("customer_id", clv=t[equity_column(t)])
     src = "value" if eng.has_table("value") and \
         by in ws.table("value").columns else "rfm"
     if not eng.has_table(src) or by not in ws.table(src).columns:

@@ -144,8 +144,8 @@ def summary(ws: Workspace, *, currency: str | None = None, compute: bool = False
     r0 = k.iloc[0]
     s.intro = (f"Period {r0['period_start']} to {r0['period_end']}, compared with "
                f"{r0['previous_start']} to {r0['previous_end']}. Customer equity is the sum "
-               "of the customers' discounted CLVs over the CLV stage's horizon (12 months by "
-               "default); return on customer = (cash flow + change in equity) / equity at "
+               "of the customers' discounted lifetime values (margin over ten years by "
+               "default, from the CLV models); return on customer = (cash flow + change in equity) / equity at "
                "the start.")
     for m in HEADLINE:
         if m in k.index:
@@ -256,10 +256,14 @@ def value(ws: Workspace, *, currency: str | None = None) -> Section:
         s.tables.append(("Customer value categories (Peppers & Rogers)", cats))
     if eng.has_table("clv") and eng.count("clv"):
         from idic.charts.clv import clv_distribution
-        from idic.measure.equity import customer_equity, equity_by
+        from idic.measure.equity import customer_equity, equity_by, equity_column
 
-        c = eng.to_pandas(ws.table("clv").select("frequency", "recency", "p_alive", "clv"))
-        s.numbers.append(Number("Customer equity (sum of CLV)",
+        t = ws.table("clv")
+        c = eng.to_pandas(t.select("frequency", "recency", "p_alive", "clv",
+                                   lifetime_value=t[equity_column(t)]))
+        s.numbers.append(Number("Customer equity (sum of lifetime values)",
+                                fmt(customer_equity(c, column="lifetime_value"), "money", cur)))
+        s.numbers.append(Number("CLV over the next 12 months",
                                 fmt(customer_equity(c), "money", cur)))
         s.numbers.append(Number("Average P(alive)", f"{c['p_alive'].mean():.1%}"))
         s.figures.append(clv_distribution(c["clv"]))

@@ -2,8 +2,8 @@
 churn, acquisition, win-back, revenue, cash flow, NPS, customer equity, return on customer,
 leading indicators) and ``cohorts`` (retention by first-order month).
 
-Customer equity at a date is the sum of CLVs fitted on the orders up to that date (the CLV
-stage, same model and settings), so equity at the start and at the end of the period are
+Customer equity at a date is the sum of the lifetime values fitted on the orders up to that
+date (the CLV stage, same model and settings, column ``lifetime_value``), so equity at the start and at the end of the period are
 comparable; the CLVs at the start of the period are kept in ``measure_clv_start``.
 Idempotent: the tables are replaced.
 """
@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from idic.measure.cohorts import cohort_retention
-from idic.measure.equity import EquityChange, equity_change
+from idic.measure.equity import EquityChange, equity_change, equity_column
 from idic.measure.kpis import Period, latest_order_date, period_ending, to_date, workspace_kpis
 from idic.measure.roc import ROC
 
@@ -91,7 +91,8 @@ def _clv_snapshot(ws: Workspace, end: Any, table: str, keep: bool) -> pd.DataFra
         clv_run(ws, calibration_end=to_date(end).isoformat(), table=table)
     except Exception:
         return None
-    df = ws.engine.to_pandas(ws.table(table).select("customer_id", "clv"))
+    t = ws.table(table)
+    df = ws.engine.to_pandas(t.select("customer_id", clv=t[equity_column(t)]))
     if not keep:
         ws.engine.drop_table(table)
     return df
@@ -104,8 +105,8 @@ def _end_snapshot(ws: Workspace, period: Period) -> pd.DataFrame | None:
         if int(t.count().execute()):
             # the clv stage calibrates up to the latest order: the period's end by default
             latest = latest_order_date(ws.customer_orders())
-            if latest == period.end:
-                return ws.engine.to_pandas(t.select("customer_id", "clv"))
+            if latest == period.end and equity_column(t) != "clv":
+                return ws.engine.to_pandas(t.select("customer_id", clv=t[equity_column(t)]))
     return _clv_snapshot(ws, period.end, "_measure_clv_end", keep=False)
 
 

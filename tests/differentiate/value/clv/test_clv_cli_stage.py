@@ -110,6 +110,28 @@ def test_workspace_stage_writes_clv_table(workspace, cdnow_tx):
     assert workspace.engine.count("clv") == 2357
 
 
+def test_lifetime_value_is_the_clv_over_the_lifetime_horizon(workspace, cdnow_tx):
+    orders = pa.table({
+        "order_id": cdnow_tx["order_id"], "source": cdnow_tx["source"],
+        "source_customer_id": cdnow_tx["customer_id"], "ordered_at": cdnow_tx["ordered_at"],
+        "amount": cdnow_tx["amount"], "currency": cdnow_tx["currency"],
+    })
+    workspace.engine.append("orders", orders)
+    # with the lifetime horizon equal to the CLV horizon, the two columns agree
+    stage.run(workspace, calibration_end=CALIBRATION_END, horizon=12, lifetime_months=12)
+    t = workspace.engine.table("clv").to_pyarrow()
+    np.testing.assert_allclose(t["lifetime_value"].to_numpy(), t["clv"].to_numpy())
+    # ten years: more value, finite, and each customer's 24-month CLV lies in between
+    res = stage.run(workspace, calibration_end=CALIBRATION_END, horizon=24)
+    assert res["lifetime_months"] == 120.0
+    t = workspace.engine.table("clv").to_pyarrow()
+    life, two_years = t["lifetime_value"].to_numpy(), t["clv"].to_numpy()
+    assert np.all(np.isfinite(life))
+    assert np.all(life >= two_years - 1e-9)
+    assert res["total_lifetime_value"] == pytest.approx(life.sum())
+    assert life.sum() > 1.5 * two_years.sum()
+
+
 def test_stage_on_empty_workspace(workspace):
     res = stage.run(workspace)
     assert res["n_customers"] == 0

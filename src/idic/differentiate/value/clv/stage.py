@@ -2,9 +2,12 @@
 
 One row per customer with at least one order on or before the calibration end:
 ``customer_id, model, frequency, recency, T, monetary_value, p_alive, expected_purchases,
-spend_per_purchase, expected_spend, clv`` — expected purchases / spend over the horizon,
-CLV discounted and multiplied by the margin (semantics in
-:mod:`idic.differentiate.value.clv.purchase` and docs/clv.md).
+spend_per_purchase, expected_spend, clv, lifetime_value`` — expected purchases / spend over
+the horizon, CLV discounted and multiplied by the margin (semantics in
+:mod:`idic.differentiate.value.clv.purchase` and docs/clv.md). ``lifetime_value`` is the same
+discounted margin over ``lifetime_months`` (default 10 years): the customer's lifetime value
+in the sense of Peppers & Rogers, which customer equity sums (the 12-month ``clv`` is the
+usual horizon for targeting; a year of margin is not a lifetime).
 """
 
 from __future__ import annotations
@@ -33,16 +36,20 @@ CLV_SCHEMA = pa.schema([
     ("recency", pa.float64()), ("T", pa.float64()), ("monetary_value", pa.float64()),
     ("p_alive", pa.float64()), ("expected_purchases", pa.float64()),
     ("spend_per_purchase", pa.float64()), ("expected_spend", pa.float64()),
-    ("clv", pa.float64()),
+    ("clv", pa.float64()), ("lifetime_value", pa.float64()),
 ])
+
+#: default horizon of ``lifetime_value``, in months
+LIFETIME_MONTHS = 120.0
 
 
 def run(ws: Workspace, *, model: str = "bgnbd", horizon: float = 12.0,
         discount_rate: float = 0.01, time_unit: str = "W", margin: float | None = None,
-        calibration_end: Any = None, table: str = "clv") -> dict[str, Any]:
+        calibration_end: Any = None, table: str = "clv",
+        lifetime_months: float = LIFETIME_MONTHS) -> dict[str, Any]:
     """Fit ``model`` on ``ws.customer_orders()`` and write the ``clv`` table; returns a summary.
 
-    ``horizon`` in months, ``discount_rate`` per month, ``margin`` the share of revenue kept
+    ``horizon`` and ``lifetime_months`` in months, ``discount_rate`` per month, ``margin`` the share of revenue kept
     (None: the orders' total margin / total amount where margins are known, else 1.0).
     """
     if model not in PURCHASE_MODELS:
@@ -73,13 +80,15 @@ def run(ws: Workspace, *, model: str = "bgnbd", horizon: float = 12.0,
     exp_n = pm.expected_purchases(units, x, t_x, T)
     value = float(margin) * spend * pm.discounted_purchases(
         x, t_x, T, horizon=horizon, discount_rate=discount_rate, time_unit=time_unit)
+    lifetime = float(margin) * spend * pm.discounted_purchases(
+        x, t_x, T, horizon=lifetime_months, discount_rate=discount_rate, time_unit=time_unit)
     out = pa.table({
         "customer_id": pa.array(df["customer_id"].astype(str).to_numpy()),
         "model": pa.array([model] * len(df)),
         "frequency": pa.array(x.astype(np.int64)),
         "recency": t_x, "T": T, "monetary_value": m, "p_alive": p_alive,
         "expected_purchases": exp_n, "spend_per_purchase": spend,
-        "expected_spend": exp_n * spend, "clv": value,
+        "expected_spend": exp_n * spend, "clv": value, "lifetime_value": lifetime,
     }, schema=CLV_SCHEMA)
     ws.engine.create_table(table, out)
     result = {
@@ -94,6 +103,8 @@ def run(ws: Workspace, *, model: str = "bgnbd", horizon: float = 12.0,
         "discount_rate_monthly": float(discount_rate),
         "margin": float(margin),
         "total_clv": float(value.sum()),
+        "lifetime_months": float(lifetime_months),
+        "total_lifetime_value": float(lifetime.sum()),
         "total_expected_purchases": float(exp_n.sum()),
         "table": table,
     }
