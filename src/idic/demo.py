@@ -34,10 +34,18 @@ def run_demo(path: Path, *, customers: int = 20_000, seed: int = 42, engine: str
         manifest = generate(data_dir, customers=customers, seed=seed,
                             progress=lambda msg, frac: say(f"generating: {msg}", frac))
         ingest: dict[str, Any] = {}
-        files = manifest.files if hasattr(manifest, "files") else manifest["files"]
+        files = manifest.files
         for i, (kind, name) in enumerate(files.items()):
             say(f"ingesting {kind}", i / max(len(files), 1))
             ingest[kind] = ws.ingest(kind, data_dir / name).to_dict()
+        resend = manifest.resend
+        if resend:
+            # the tills' late re-send: duplicates and broken rows, checked against truth
+            say("ingesting the tills' re-send")
+            got = ws.ingest(resend["kind"], data_dir / resend["file"]).to_dict()
+            got["expected"] = {k: resend[k] for k in ("received", "accepted", "quarantined",
+                                                      "duplicates")}
+            ingest["orders_resend"] = got
         stages: dict[str, Any] = {}
         for stage in available_stages():
             say(f"stage {stage.name}")

@@ -232,6 +232,11 @@ def demo_cmd(
     for kind, r in info["ingest"].items():
         out.print(f"  ingested {kind}: {r['accepted']:,} accepted, {r['quarantined']:,} "
                   f"quarantined, {r['duplicates']:,} duplicates")
+        if "expected" in r:
+            e = r["expected"]
+            out.print(f"    expected from the ground truth: {e['accepted']:,} accepted, "
+                      f"{e['quarantined']:,} quarantined, {e['duplicates']:,} duplicates "
+                      f"(see: idic export quarantine -o q.csv --workspace {path})")
     _print_stages(info["stages"])
     if info.get("report"):
         out.print(f"report: [bold]{info['report']}[/] (open it in a browser, works offline)")

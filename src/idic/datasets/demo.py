@@ -27,6 +27,7 @@ from idic.datasets import demo_journeys as dj
 from idic.datasets import demo_network as dn
 from idic.datasets import demo_orders as do
 from idic.datasets import demo_people as dp
+from idic.datasets import demo_resend as dr
 from idic.datasets import demo_voice as dv
 from idic.datasets.demo_events_table import assemble
 from idic.datasets.demo_truth import params_dict, persons_table
@@ -63,6 +64,8 @@ class DemoManifest:
     out_dir: str
     files: dict[str, str] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    #: the tills' late re-send of orders (loaded after ``files``) and its expected outcome
+    resend: dict[str, Any] = field(default_factory=dict)
     truth: dict[str, str] = field(default_factory=lambda: dict(TRUTH_FILES))
 
 
@@ -138,6 +141,8 @@ def generate(
     ):
         _write_csv(table, out / FILES[kind])
         counts[kind] = table.num_rows
+    resend, resend_expected = dr.make_resend(rng_for(seed, 11), out / FILES["orders"], n)
+    _write_csv(resend, out / dr.FILE)
 
     report("events", 0.4)
     singles = dj.EventBatch.concat([case_ev, unsub_ev, like_ev])
@@ -194,6 +199,7 @@ def generate(
     )
     pq.write_table(persons, out / TRUTH_FILES["persons"], compression="zstd")
     params = params_dict(seed, n, ids, orders, stats)
+    params["resend"] = resend_expected
     (out / TRUTH_FILES["params"]).write_text(json.dumps(params, indent=2, sort_keys=True) + "\n")
     manifest = DemoManifest(
         seed=seed,
@@ -202,6 +208,7 @@ def generate(
         out_dir=str(out),
         files=dict(FILES),
         counts=counts,
+        resend=resend_expected,
     )
     data = asdict(manifest)
     data.pop("out_dir")
