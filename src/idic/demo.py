@@ -58,6 +58,13 @@ def run_demo(path: Path, *, customers: int = 20_000, seed: int = 42, engine: str
             stages["identify"]["truth_comparison"] = {
                 "true_persons": customers,
                 **evaluate_workspace(ws.engine, read_truth(truth_path))}
+        params_path = data_dir / "truth" / "params.json"
+        if "journeys" in stages and ws.engine.has_table("moments") and params_path.exists():
+            from idic.interact.journeys.quality import planted_effects
+
+            # are the planted pain points and moments of truth found?
+            stages["journeys"]["truth_comparison"] = planted_effects(
+                ws.engine.to_pandas(ws.table("moments")), json.loads(params_path.read_text()))
         report = None
         try:
             from idic.measure.report import build_report

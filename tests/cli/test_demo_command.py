@@ -46,6 +46,11 @@ def test_demo_contract_and_stages(tmp_path: Path) -> None:
     assert truth["f1"] > 0.95
     assert abs(info["stages"]["identify"]["customers"] - 400) <= 20
     assert Path(info["report"]).is_file()
+    # the planted pain points and moment of truth are found, with the right sign
+    planted = info["stages"]["journeys"]["truth_comparison"]
+    assert set(planted) == {"Checkout Error", "Delivery Delayed", "Live Chat Resolved"}
+    assert all(v["found"] for v in planted.values()), planted
+    assert planted["Live Chat Resolved"]["or_low"] > 1 > planted["Checkout Error"]["or_high"]
 
     # same seed, same data: a second demo in the same (demo) folder replaces it identically
     again = runner.invoke(app, ["demo", "--workspace", str(ws), "--customers", "400", "--seed",

@@ -182,19 +182,37 @@ def _fmt(v: Any) -> str:
     return f"{v:,.4g}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
 
 
+#: what a stage's one-line summary shows first (else its first ten numbers)
+HEADLINES: dict[str, tuple[str, ...]] = {
+    "measure": ("active_customers", "new_customers", "retention_rate", "revenue", "cash_flow",
+                "equity_start", "equity_end", "roc", "nps"),
+}
+
+
+def _truth_item(k: str, v: Any) -> str:
+    if isinstance(v, dict) and "fitted" in v:
+        return f"{k} {_fmt(v['fitted'])} (true {_fmt(v['true'])})"
+    if isinstance(v, dict) and "planted" in v:
+        if "odds_ratio" not in v:
+            return f"{k} ({v['planted']}) NOT found"
+        verdict = "found" if v["found"] else "NOT found"
+        return (f"{k} ({v['planted']}) {verdict}: odds ratio {_fmt(v['odds_ratio'])} "
+                f"[{_fmt(v['or_low'])}, {_fmt(v['or_high'])}] on {v['outcome']} per {v['unit']}")
+    return f"{k}={_fmt(v)}"
+
+
 def _print_stages(results: dict[str, dict[str, Any]]) -> None:
     for name, summary in results.items():
         shown = {k: v for k, v in summary.items()
                  if isinstance(v, int | float | str) and not str(k).endswith(("at", "id"))}
-        out.print(f"[bold]{name}[/]: " + ", ".join(f"{k}={_fmt(v)}" for k, v in
-                                                  list(shown.items())[:10]))
+        keys = [k for k in HEADLINES.get(name, ()) if k in shown] or list(shown)[:10]
+        out.print(f"[bold]{name}[/]: " + ", ".join(f"{k}={_fmt(shown[k])}" for k in keys))
         for label, holder in (("", summary), ("spend ", summary.get("spend_model") or {})):
             truth = holder.get("truth_comparison") if isinstance(holder, dict) else None
             if isinstance(truth, dict):
                 out.print(f"  {label}vs ground truth: " + ", ".join(
-                    f"{k} {_fmt(v['fitted'])} (true {_fmt(v['true'])})"
-                    if isinstance(v, dict) and "fitted" in v else f"{k}={_fmt(v)}"
-                    for k, v in truth.items() if isinstance(v, int | float | str | dict)))
+                    _truth_item(k, v) for k, v in truth.items()
+                    if isinstance(v, int | float | str | dict)))
 
 
 @command
