@@ -42,6 +42,25 @@ def test_funnel_json_contract(workspace) -> None:
     assert doc["steps"][1]["median_seconds_from_previous"] == 3600
 
 
+def test_funnel_breakdown_by_a_customer_table_column(workspace) -> None:
+    load(workspace, [ev("p", "A", 0), ev("p", "B", 1), ev("q", "A", 0), ev("r", "A", 0),
+                     ev("r", "B", 2)])
+    # a segment table keyed by customer: persons are source:user_id before identify runs
+    workspace.engine.create_table("rfm", pd.DataFrame({
+        "customer_id": ["web:p", "web:q", "web:r"], "segment": ["Champions", "Lost", "Lost"]}))
+    workspace.close()
+    r = invoke("funnel", "--workspace", str(workspace.path), "--steps", "A,B",
+               "--breakdown", "rfm.segment", "--json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["breakdown_by"] == "rfm.segment"
+    counts = {k: [s["count"] for s in v] for k, v in doc["breakdown"].items()}
+    assert counts == {"Champions": [1, 1], "Lost": [2, 1]}
+    bad = invoke("funnel", "--workspace", str(workspace.path), "--steps", "A,B",
+                 "--breakdown", "rfm.nothing", "--json")
+    assert bad.exit_code == 2 and "needs columns" in bad.output
+
+
 def test_funnel_bad_input_exits_with_one_line(workspace) -> None:
     workspace.close()
     r = invoke("funnel", "--workspace", str(workspace.path), "--steps", "A,B",

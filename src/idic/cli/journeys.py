@@ -58,17 +58,24 @@ def funnel(
     window: Annotated[str, typer.Option("--window", help="Conversion window from the first step: 30m, 2h, 14d")] = "14d",
     mode: Annotated[str, typer.Option("--mode", help="ordered | strict | unordered")] = "ordered",
     exclude: Annotated[str | None, typer.Option("--exclude", help="Comma-separated exclusion events")] = None,
-    breakdown: Annotated[str | None, typer.Option("--breakdown", help="Event column of the first step: channel, source, ...")] = None,
+    breakdown: Annotated[str | None, typer.Option("--breakdown", help="Event column of the first step (channel, source, ...), or TABLE.COLUMN of a customer table: rfm.segment, value.value_category, abc.abc_class")] = None,
     workspace: WorkspaceOpt = None,
     engine: EngineOpt = None,
     json_: JsonOpt = False,
 ) -> None:
     """Persons through ordered steps within a window (one attempt per person)."""
     from idic.interact.journeys.funnels import funnel as run_funnel
+    from idic.interact.journeys.service import segment_assignments
 
     with _open(workspace, engine) as ws:
+        segments = None
+        if breakdown is not None and "." in breakdown:
+            table, column = breakdown.split(".", 1)
+            segments = segment_assignments(ws, table, column)
         result = run_funnel(ws.engine, steps, window, mode=mode, exclude=exclude,
-                            breakdown=breakdown)
+                            breakdown=breakdown, segments=segments)
+        if segments is not None:
+            result.breakdown_by = breakdown
     if json_:
         emit_json(result.to_dict())
         return

@@ -119,6 +119,20 @@ def segment_persons(ws: Workspace, segment: str, table: str = "segments",
     return sel.select(person_id=sel[key].cast("string"))
 
 
+def segment_assignments(ws: Workspace, table: str, column: str) -> ir.Table:
+    """``(person_id, segment)`` from a customer table's column, e.g. ``rfm.segment``,
+    ``value.value_category`` or ``abc.abc_class``: what a funnel is broken down by."""
+    if not ws.engine.has_table(table):
+        raise input_error(f"no table {table!r} in this workspace",
+                         hint="run its stage first (idic run), or name another table")
+    t = ws.table(table)
+    key = "person_id" if "person_id" in t.columns else "customer_id"
+    if key not in t.columns or column not in t.columns:
+        raise input_error(f"table {table!r} needs columns customer_id (or person_id) and {column!r}",
+                         hint=f"it has {', '.join(t.columns)}")
+    return t.select(person_id=t[key].cast("string"), segment=t[column].cast("string"))
+
+
 def journey_map(ws: Workspace, *, persons: ir.Table | None = None, title: str | None = None,
                 min_exposed: int = 30, spec: JourneySpec | None = None,
                 rules: str | Path | Taxonomy | None = None) -> JourneyMap:
@@ -154,6 +168,6 @@ def summary_counts(ws: Workspace, jr: ir.Table) -> dict[str, Any]:
             "persons": int(row["persons"]), "value": float(row["value"] or 0.0)}
 
 
-__all__ = ["attribute_workspace", "journey_map", "segment_persons", "summary_counts",
+__all__ = ["attribute_workspace", "journey_map", "segment_assignments", "segment_persons", "summary_counts",
            "touch_times", "workspace_journeys", "workspace_moments", "workspace_paths",
            "workspace_touchpoints"]
