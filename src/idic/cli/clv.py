@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from idic.cli.common import JsonOpt, command, emit_json, out
+from idic.cli.common import EngineOpt, JsonOpt, WorkspaceOpt, command, emit_json, open_ws, out
 
 app = typer.Typer(help="Predictive customer lifetime value (BG/NBD, Pareto/NBD, Gamma-Gamma, sBG).",
                   no_args_is_help=True)
@@ -63,3 +63,44 @@ def fit(
         pred = h["predicted_repeat_transactions"]
         out.print(f"holdout repeat transactions: actual {h['actual_repeat_transactions']:.0f}"
                   + ("" if pred is None else f", predicted {pred:.1f}"))
+
+
+@app.command("run")
+@command
+def run_cmd(
+    workspace: WorkspaceOpt = None,
+    engine: EngineOpt = None,
+    model: Annotated[str, typer.Option("--model", help="bgnbd | paretonbd")] = "bgnbd",
+    horizon: Annotated[float, typer.Option(
+        "--horizon", help="Months of the clv column (expected purchases and spend too)")] = 12.0,
+    lifetime_months: Annotated[float, typer.Option(
+        "--lifetime-months", help="Months of the lifetime_value column (customer equity)")
+    ] = 120.0,
+    discount_rate: Annotated[float, typer.Option(
+        "--discount-rate", help="Monthly discount rate (0.01 = about 12.7% a year)")] = 0.01,
+    time_unit: Annotated[str, typer.Option("--time-unit", help="D, W or M")] = "W",
+    margin: Annotated[float | None, typer.Option(
+        "--margin", help="Share of revenue kept [default: from the orders' margins, else 1]")
+    ] = None,
+    calibration_end: Annotated[str | None, typer.Option(
+        "--calibration-end", help="Fit on orders up to this day [default: all]")] = None,
+    json_: JsonOpt = False,
+) -> None:
+    """Fit the workspace's orders and write the clv table (one row per customer)."""
+    from idic.differentiate.value.clv.stage import run
+
+    with open_ws(workspace, engine=engine) as ws:
+        summary = run(ws, model=model.lower(), horizon=horizon, discount_rate=discount_rate,
+                      time_unit=time_unit, margin=margin, calibration_end=calibration_end,
+                      lifetime_months=lifetime_months)
+    if json_:
+        emit_json(summary)
+        return
+    params = ", ".join(f"{k} {v:.4g}" for k, v in summary["params"].items())
+    out.print(f"{summary['model']}: {summary['n_customers']:,} customers; {params}")
+    if summary["n_customers"]:
+        out.print(f"CLV over {summary['horizon_months']:g} months: "
+                  f"{summary['total_clv']:,.2f}; lifetime value "
+                  f"({summary['lifetime_months']:g} months, = customer equity): "
+                  f"{summary['total_lifetime_value']:,.2f}; expected purchases "
+                  f"{summary['total_expected_purchases']:,.0f}")

@@ -132,6 +132,26 @@ def test_lifetime_value_is_the_clv_over_the_lifetime_horizon(workspace, cdnow_tx
     assert life.sum() > 1.5 * two_years.sum()
 
 
+def test_clv_run_command_on_a_workspace(workspace, cdnow_tx):
+    workspace.engine.append("orders", pa.table({
+        "order_id": cdnow_tx["order_id"], "source": cdnow_tx["source"],
+        "source_customer_id": cdnow_tx["customer_id"], "ordered_at": cdnow_tx["ordered_at"],
+        "amount": cdnow_tx["amount"], "currency": cdnow_tx["currency"],
+    }))
+    workspace.close()
+    r = runner.invoke(app, ["run", "--workspace", str(workspace.path), "--model", "paretonbd",
+                            "--calibration-end", CALIBRATION_END, "--horizon", "6", "--json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    # the published Pareto/NBD parameters of CDNOW, through the workspace stage
+    assert doc["params"]["r"] == pytest.approx(0.5533, abs=1e-4)
+    assert doc["params"]["beta"] == pytest.approx(11.669, rel=1e-3)
+    assert doc["horizon_months"] == 6 and doc["lifetime_months"] == 120
+    assert doc["n_customers"] == 2357 and doc["total_lifetime_value"] > doc["total_clv"] > 0
+    bad = runner.invoke(app, ["run", "--workspace", str(workspace.path), "--model", "sbg"])
+    assert bad.exit_code == 2 and "bgnbd or paretonbd" in bad.output
+
+
 def test_stage_on_empty_workspace(workspace):
     res = stage.run(workspace)
     assert res["n_customers"] == 0
