@@ -47,7 +47,10 @@ def extract_key(request: Request) -> str | None:
 def require_role(*roles: str):
     """FastAPI dependency: the caller's :class:`Principal` if their role is one of ``roles``."""
 
-    def dependency(request: Request) -> Principal:
+    async def dependency(request: Request) -> Principal:
+        # async: a sync dependency costs a hop to the threadpool on every request, and this
+        # never blocks (a stat of the keys file, re-read only when it changed: revocation
+        # takes effect on the next request)
         key = extract_key(request)
         entry = lookup_key(request.app.state.idic.path, key)
         if entry is None:

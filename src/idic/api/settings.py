@@ -14,3 +14,8 @@ class ApiSettings(BaseSettings):
     max_body_bytes: int = 512_000  #: Segment's own limit is 500 KB per batch
     max_messages: int = 5_000
     cache_size: int = 20_000  #: cached profile responses (invalidated by any write)
+    #: identities + customers rows up to which e-mail / phone lookups are answered from an
+    #: in-memory index (rebuilt after writes); larger workspaces query the database
+    lookup_index_max_rows: int = 250_000
+    #: ``gc.freeze()`` after start-up (``idic serve`` turns it on; off for in-process apps)
+    gc_freeze: bool = False

@@ -15,6 +15,7 @@ from idic.privacy import audit
 from idic.privacy.roles import workspace_secret
 from idic.service.access import WorkspaceGate
 from idic.service.collector import Collector
+from idic.service.lookup_index import LookupIndex
 
 
 class AppState:
@@ -25,6 +26,8 @@ class AppState:
         self.audit = audit.AuditBuffer()
         self.collector = Collector(self.gate, source=settings.source, audit=self.audit)
         self.secret = workspace_secret(self.path)
+        #: e-mail / phone lookups without a query per request (see idic.service.lookup_index)
+        self.lookups = LookupIndex(self.gate, max_rows=settings.lookup_index_max_rows)
         self._cache: OrderedDict[tuple, Any] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -75,6 +78,7 @@ class AppState:
 
     def start(self) -> None:
         self.collector.start()
+        self.lookups.build_now()  # before the first request (later rebuilds: background)
 
     def stop(self) -> None:
         self.collector.stop()
