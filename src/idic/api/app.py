@@ -6,6 +6,7 @@ docs/api.md. The app never holds the database file longer than a unit of work.
 
 from __future__ import annotations
 
+import gc
 import gzip
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -77,6 +78,12 @@ def create_app(workspace: Path | str, settings: ApiSettings | None = None) -> Fa
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.start()
+        if settings.gc_freeze:
+            # everything loaded so far (Ibis, DuckDB, the app, the lookup index) lives as
+            # long as the process: out of the collector's sight, a full collection takes
+            # milliseconds instead of 100-300 ms with every request on the loop waiting
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:

@@ -20,10 +20,11 @@ def serve_cmd(
     import uvicorn
 
     from idic.api import create_app
+    from idic.api.settings import ApiSettings
     from idic.config import get_settings
 
     path = Path(workspace or get_settings().workspace)
-    app = create_app(path)
+    app = create_app(path, ApiSettings(gc_freeze=True))
     out.print(f"idic API on http://{host}:{port} (docs /docs), workspace {path}")
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
 
