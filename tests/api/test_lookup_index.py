@@ -84,3 +84,18 @@ def test_index_lookups_are_masked_and_audited(client, keys) -> None:
     log = client.get("/v1/audit", params={"action": "lookup"}, headers=auth(keys["admin"]))
     assert any(e["role"] == "analyst" and e["target"].startswith("email:")
                for e in log.json()["entries"])
+
+
+def test_lookup_query_is_validated_documented_and_checked_after_the_key(client, keys) -> None:
+    h = auth(keys["admin"])
+    for bad in ({"limit": "0"}, {"limit": "x"}, {"offset": "-1"}, {"email": "a\x01b"},
+                {"country": "GBR"}):
+        r = client.get("/v1/customers", params=bad, headers=h)
+        assert r.status_code == 422, bad
+        assert r.json()["detail"][0]["loc"][0] == "query"
+    assert client.get("/v1/customers", params={"limit": "0"}).status_code == 401
+    op = client.get("/openapi.json").json()["paths"]["/v1/customers"]["get"]
+    assert {p["name"] for p in op["parameters"] if p["in"] == "query"} == {
+        "email", "phone", "source", "source_record_id", "country", "limit", "offset"}
+    page = client.get("/v1/customers", params={"limit": "1", "offset": "1"}, headers=h).json()
+    assert page["limit"] == 1 and page["offset"] == 1 and len(page["customers"]) == 1

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class SegmentMessage(BaseModel):
@@ -70,6 +73,7 @@ class IngestCounts(BaseModel):
 
 #: identifiers never hold control characters (and these would not survive SQL literals)
 PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+M = TypeVar("M", bound=BaseModel)
 
 
 class SubjectRequest(BaseModel):
@@ -82,3 +86,41 @@ class SubjectRequest(BaseModel):
     source_record_id: str | None = Field(None, max_length=200, pattern=PRINTABLE)
     compact: bool = Field(True, description="erasure: also rewrite the database file so "
                           "that no freed block keeps the erased data (seconds on big files)")
+
+
+class CustomerQuery(BaseModel):
+    """Query parameters of ``GET /v1/customers`` (lookup or list)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    email: str | None = Field(None, max_length=320, pattern=PRINTABLE)
+    phone: str | None = Field(None, max_length=40, pattern=PRINTABLE)
+    source: str | None = Field(None, max_length=100, pattern=PRINTABLE)
+    source_record_id: str | None = Field(None, max_length=200, pattern=PRINTABLE)
+    country: str | None = Field(None, max_length=2, pattern=PRINTABLE)
+    limit: int = Field(50, ge=1, le=1000)
+    offset: int = Field(0, ge=0, le=10**9)
+
+
+def query_model(model: type[M]) -> tuple[Callable[[Request], Awaitable[M]], dict[str, Any]]:
+    """A dependency validating the query string into ``model`` in one pydantic call, and the
+    ``openapi_extra`` documenting its fields as query parameters.
+
+    For hot routes: FastAPI (0.16x) solves declared query parameters one by one, re-deriving
+    each one's type information per request; for the 7 parameters of the lookup route that
+    was half of the request's CPU (~200 us of ~400 us in process). Same 422 on bad input.
+    """
+
+    async def dependency(request: Request) -> M:
+        try:
+            return model.model_validate(dict(request.query_params))
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [{**e, "loc": ("query", *e["loc"])} for e in exc.errors(include_url=False)]
+            ) from None
+
+    dependency.__name__ = f"query_{model.__name__}"
+    props = model.model_json_schema()["properties"]
+    params = [{"name": name, "in": "query", "required": False, "schema": sch}
+              for name, sch in props.items()]
+    return dependency, {"parameters": params}

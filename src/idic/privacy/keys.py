@@ -94,17 +94,19 @@ def revoke_key(ws_path: Path, key_id: str) -> dict[str, Any]:
 
 
 def _load(ws_path: Path) -> dict[str, Any]:
-    path = Path(ws_path) / KEYS_FILE
+    """The valid keys by hash; re-read whenever the file changed (one ``stat`` per call, so
+    that a revocation is effective on the very next request)."""
+    path = os.path.join(ws_path, KEYS_FILE)  # (str, not pathlib: this runs per request)
     try:
-        st = path.stat()
+        st = os.stat(path)
     except FileNotFoundError:
         return {}
-    stamp = (st.st_mtime_ns, st.st_size)
-    hit = _cache.get(str(path))
+    stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+    hit = _cache.get(path)
     if hit and hit[0] == stamp:
         return hit[1]
-    by_hash = {e["sha256"]: e for e in _read(path)["keys"] if not e.get("revoked_at")}
-    _cache[str(path)] = (stamp, by_hash)
+    by_hash = {e["sha256"]: e for e in _read(Path(path))["keys"] if not e.get("revoked_at")}
+    _cache[path] = (stamp, by_hash)
     return by_hash
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from idic.api.auth import CONSENT_READ, READ_PROFILES, Principal, require_role
-from idic.api.schemas import PRINTABLE, CustomerList
+from idic.api.schemas import PRINTABLE, CustomerList, CustomerQuery, query_model
 from idic.privacy.consent import consents_of
 from idic.privacy.roles import mask_row
 from idic.service import customers360 as svc
@@ -51,16 +51,16 @@ def _mask_summary(st, rows: list[dict[str, Any]], role: str, ws) -> list[dict[st
     return out
 
 
-@router.get("/customers", response_model=CustomerList,
+_customer_query, _CUSTOMER_QUERY_DOC = query_model(CustomerQuery)
+
+
+@router.get("/customers", response_model=CustomerList, openapi_extra=_CUSTOMER_QUERY_DOC,
             summary="Look up customers by e-mail, phone or source record; or list them")
 async def customers(request: Request,
-              email: str | None = Query(None, max_length=320, pattern=PRINTABLE),
-              phone: str | None = Query(None, max_length=40, pattern=PRINTABLE),
-              source: str | None = Query(None, max_length=100, pattern=PRINTABLE),
-              source_record_id: str | None = Query(None, max_length=200, pattern=PRINTABLE),
-              country: str | None = Query(None, max_length=2, pattern=PRINTABLE),
-              limit: int = Query(50, ge=1, le=1000), offset: int = Query(0, ge=0, le=10**9),
-              principal: Principal = Depends(require_role(*READ_PROFILES))) -> CustomerList:
+                    principal: Principal = Depends(require_role(*READ_PROFILES)),
+                    q: CustomerQuery = Depends(_customer_query)) -> Response:  # key first
+    email, phone, source, source_record_id = q.email, q.phone, q.source, q.source_record_id
+    country, limit, offset = q.country, q.limit, q.offset
     st = request.app.state.idic
     lookup = bool(email or phone or source_record_id)
 
@@ -92,7 +92,9 @@ async def customers(request: Request,
               if source_record_id else None)
     st.audit_event(request, principal, "lookup" if lookup else "list", target=target,
                    detail={"found": len(res["customers"])})
-    return CustomerList(**res)
+    # serialised once, by pydantic (returning the model made FastAPI dump, re-validate and
+    # re-encode it: ~10% of a lookup's CPU); the schema is still ``response_model``
+    return Response(CustomerList(**res).model_dump_json(), media_type="application/json")
 
 
 @router.get("/customers/{customer_id}", summary="Customer 360 profile")
