@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 from idic.privacy.keys import create_key
+from idic.service.access import open_workspace
 from idic.workspace import Workspace
 
 LAUNCH = "import typer; from idic.cli.serve import serve_cmd; typer.run(serve_cmd)"
@@ -208,7 +209,9 @@ def run(quick: bool = False) -> list[dict]:
         # in-process floor: the same service call, one at a time, no HTTP
         from idic.service.customers360 import lookup
 
-        with Workspace.open(ws_dir, read_only=True) as _:
+        # the server may hold the file (it builds its lookup index at start and releases the
+        # file after IDIC_API_IDLE_SECONDS): open it the way other processes must, politely
+        with open_workspace(ws_dir, read_only=True) as _:
             pass
         proc.terminate()
         proc.wait(30)
