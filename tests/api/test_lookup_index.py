@@ -99,3 +99,41 @@ def test_lookup_query_is_validated_documented_and_checked_after_the_key(client, 
         "email", "phone", "source", "source_record_id", "country", "limit", "offset"}
     page = client.get("/v1/customers", params={"limit": "1", "offset": "1"}, headers=h).json()
     assert page["limit"] == 1 and page["offset"] == 1 and len(page["customers"]) == 1
+
+
+def test_only_a_declared_events_only_write_spares_the_index(tmp_path: Path) -> None:
+    gate = WorkspaceGate(fresh(tmp_path / "ws"), idle_seconds=60)  # no reopen meanwhile
+    try:
+        with gate.use():  # opening counts as a possible outside write
+            pass
+        g, ig = gate.generation, gate.identity_generation
+        with gate.use(write=True):
+            gate.identities_untouched()
+        assert gate.generation > g and gate.identity_generation == ig
+        with gate.use(write=True):  # the declaration covered the previous unit only
+            pass
+        assert gate.identity_generation > ig
+    finally:
+        gate.close()
+
+
+def test_collected_events_keep_the_index_identify_calls_renew_it(client, keys) -> None:
+    st = client.app.state.idic
+    st.lookups.build_now()
+    h = auth(keys["collector"])
+    r = client.post("/v1/track", json={"userId": "W1", "event": "Viewed", "messageId": "t-1",
+                                      "timestamp": "2024-06-01T10:00:00Z"}, headers=h)
+    assert r.status_code == 200 and r.json()["accepted"] == 1
+    assert st.lookups.find(email=ANN) is not None  # events only: still current
+    r = client.post("/v1/identify", json={"userId": "W9", "messageId": "i-1",
+                                         "timestamp": "2024-06-01T10:00:00Z",
+                                         "traits": {"email": "new.person@example.com"}},
+                    headers=h)
+    assert r.status_code == 200
+    assert st.lookups.find(email="new.person@example.com") is None  # stale: database path
+    got = client.get("/v1/customers", params={"email": "new.person@example.com"},
+                     headers=auth(keys["admin"])).json()["customers"]
+    assert [c["customer_id"] for c in got] == ["web:W9"]
+    st.lookups.build_now()
+    assert [c["customer_id"] for c in st.lookups.find(email="new.person@example.com")] \
+        == ["web:W9"]

@@ -116,6 +116,8 @@ class WorkspaceGate:
         self._depth = 0
         self._last = 0.0
         self._generation = 0
+        self._id_generation = 0
+        self._spare_identities = False
         self._stop = threading.Event()
         self._closer = threading.Thread(target=self._close_idle, daemon=True,
                                         name="idic-gate-closer")
@@ -126,8 +128,21 @@ class WorkspaceGate:
         """Bumped by every write through the gate and every reopen (for caches)."""
         return self._generation
 
+    @property
+    def identity_generation(self) -> int:
+        """Like :attr:`generation`, but not bumped by writes that declared (with
+        :meth:`identities_untouched`) that they left ``identities``, ``identity_map`` and
+        ``customers`` alone: the lookup index depends on those tables only."""
+        return self._id_generation
+
     def bump(self) -> None:
         self._generation += 1
+        self._id_generation += 1
+
+    def identities_untouched(self) -> None:
+        """Inside a ``use(write=True)``: this unit of work wrote no identity table (e.g. a
+        batch of events without identify calls). Anything not declared counts as written."""
+        self._spare_identities = True
 
     @contextmanager
     def use(self, *, write: bool = False) -> Iterator[Workspace]:
@@ -137,8 +152,10 @@ class WorkspaceGate:
                 while others_waiting(self.path) and time.monotonic() < deadline:
                     time.sleep(0.02)  # let the CLI command in first
                 self._ws = open_with_retry(self.path, timeout=self.open_timeout)
-                self._generation += 1  # someone else may have written meanwhile
+                self.bump()  # someone else may have written meanwhile
             self._depth += 1
+            if self._depth == 1:
+                self._spare_identities = False
             try:
                 yield self._ws
             finally:
@@ -146,6 +163,9 @@ class WorkspaceGate:
                 self._last = time.monotonic()
                 if write:
                     self._generation += 1
+                    if not self._spare_identities:
+                        self._id_generation += 1
+                    self._spare_identities = False  # a declaration covers one unit only
                 if self._depth == 0 and others_waiting(self.path):
                     self._close()
 
@@ -153,7 +173,7 @@ class WorkspaceGate:
         """Close the file now (call inside :meth:`use`); the next unit of work reopens it."""
         with self._lock:
             self._close()
-            self._generation += 1
+            self.bump()
 
     def _close(self) -> None:
         if self._ws is not None:

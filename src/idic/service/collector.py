@@ -77,7 +77,8 @@ def ingest_spool(ws, files: list[Path], counts: list[int] | None = None,
     from idic.ingest.loader import ingest_staged
 
     if not files:
-        return {"received": 0, "accepted": 0, "quarantined": 0, "duplicates": 0}, []
+        return {"received": 0, "accepted": 0, "quarantined": 0, "duplicates": 0,
+                "identity_rows": 0}, []
     root = files[0].parent.parent
     combined = root / f"batch-{uuid.uuid4().hex[:12]}.jsonl"
     sizes = []
@@ -114,7 +115,8 @@ def ingest_spool(ws, files: list[Path], counts: list[int] | None = None,
     for f in files:
         f.unlink(missing_ok=True)
     totals = {"received": res.received, "accepted": res.accepted,
-              "quarantined": res.quarantined, "duplicates": res.duplicates}
+              "quarantined": res.quarantined, "duplicates": res.duplicates,
+              "identity_rows": ids.num_rows}  # identify calls: identities were written
     return totals, per
 
 
@@ -219,8 +221,10 @@ class Collector:
                     audit.append(ws, entries)
                 if not batch:
                     return
-                _, per = ingest_spool(ws, [r.path for r in batch], [r.n for r in batch],
-                                      source=self.source)
+                totals, per = ingest_spool(ws, [r.path for r in batch],
+                                           [r.n for r in batch], source=self.source)
+                if not totals["identity_rows"]:  # events only: the lookup index stays valid
+                    self.gate.identities_untouched()
             self.stats["flushes"] += 1
             self.stats["events"] += sum(r.n for r in batch)
             for r, counts in zip(batch, per, strict=False):

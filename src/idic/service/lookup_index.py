@@ -10,12 +10,14 @@ dictionary reads, on the event loop.
 
 Correctness and privacy:
 
-- a snapshot is tagged with the :class:`~idic.service.access.WorkspaceGate` generation it was
-  read at, and is only used while that generation is current. Every write through the gate
-  (ingest, consents, **erasure**) and every reopen of the file (a CLI command may have
-  written) bumps the generation, so a stale snapshot is never used: lookups go back to the
-  database path (:func:`~idic.service.customers360.lookup`) until a fresh snapshot is built
-  in the background. An erased person is therefore unfindable as soon as the erasure returns.
+- a snapshot is tagged with the :class:`~idic.service.access.WorkspaceGate` identity
+  generation it was read at, and is only used while that generation is current. Every write
+  through the gate (ingest, consents, **erasure**) and every reopen of the file (a CLI
+  command may have written) bumps it, so a stale snapshot is never used: lookups go back to
+  the database path (:func:`~idic.service.customers360.lookup`) until a fresh snapshot is
+  built in the background. An erased person is therefore unfindable as soon as the erasure
+  returns. The one exception is declared, not guessed: a collection batch without identify
+  calls (events only) calls ``gate.identities_untouched()`` and leaves the index valid.
 - results are exactly those of :func:`~idic.service.customers360.lookup` (same matching,
   same ordering and paging, same summary), checked by tests/api/test_lookup_index.py.
 - workspaces larger than ``max_rows`` (identities + customers) are not indexed (memory):
@@ -116,7 +118,7 @@ class Snapshot:
         """Read the three tables under the gate (one unit of work); empty and ``too_large``
         if they hold more than ``max_rows`` rows."""
         with gate.use() as ws:
-            generation = gate.generation  # nobody writes while we hold the gate
+            generation = gate.identity_generation  # nobody writes while we hold the gate
             have = set(ws.tables())
             n = sum(ws.engine.count(t) for t in ("identities", "customers") if t in have)
             if n > max_rows:
@@ -204,7 +206,7 @@ class LookupIndex:
 
     def current(self) -> Snapshot | None:
         snap = self._snap
-        gen = self.gate.generation
+        gen = self.gate.identity_generation
         if snap is not None and snap.generation == gen:
             return snap
         if self._too_large_gen != gen:
