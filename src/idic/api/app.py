@@ -102,8 +102,8 @@ def create_app(workspace: Path | str, settings: ApiSettings | None = None) -> Fa
     def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
+    app.include_router(customers.router)  # first: routes are matched in order, per request
     app.include_router(collect.router)
-    app.include_router(customers.router)
     app.include_router(privacy.router)
     try:
         from idic.web.routes import router as web_router

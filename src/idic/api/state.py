@@ -39,7 +39,8 @@ class AppState:
         self.audit.add(audit.entry(
             action, key_id=getattr(principal, "key_id", None),
             role=getattr(principal, "role", None), method=request.method,
-            route=getattr(route, "path", request.url.path), target=target, status=status,
+            route=route.path if route is not None else request.url.path,  # (URL: on demand)
+            target=target, status=status,
             detail=detail))
         # appended by the flusher with its next unit of work (at least once a second)
 
