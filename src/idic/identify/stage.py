@@ -46,6 +46,14 @@ def run(ws: Workspace, *, retrain: bool = False, threshold: float = DEFAULT_THRE
     clustering, ids and golden records are always recomputed (cheap SQL).
     """
     t0 = time.perf_counter()
+    phases: dict[str, float] = {}
+    mark = [t0]
+
+    def lap(phase: str) -> None:
+        now_ = time.perf_counter()
+        phases[phase] = round(phases.get(phase, 0.0) + now_ - mark[0], 2)
+        mark[0] = now_
+
     engine = ws.engine
     cl.ensure_tables(engine)
     run_id, at = uuid.uuid4().hex[:12], cl.now()
@@ -53,25 +61,30 @@ def run(ws: Workspace, *, retrain: bool = False, threshold: float = DEFAULT_THRE
     engine.create_table("_idic_records", records(engine))
     recs = engine.table("_idic_records")
     n_records = int(recs.count().execute())
+    lap("records")
 
     engine.create_table("_idic_values", identifier_values(engine, recs))
     values = engine.table("_idic_values")
     engine.create_table(SUPERNODES, supernodes(values, recs, max_records=max_records))
     guarded = engine.table(SUPERNODES)
     id_edges = identifier_edges(values, guarded, recs)
+    lap("graph")
 
     labels = None
     if retrain or not model_path(ws.path).exists():
         # pairs linked by strong identifiers teach the model how one person's names vary
         clean = id_edges.filter(~id_edges.id_type.endswith("+name"))
         labels = engine.to_arrow(clean.select("rid_l", "rid_r").limit(MAX_LABELS))
+    lap("graph")
     matcher = Matcher(engine, recs, ws.path, retrain=retrain, labels=labels)
+    lap("splink_train" if matcher.trained else "splink_load")
     prev = None if full or matcher.trained else _incremental_base(ws, threshold)
     if prev is None:
         engine.create_table("_idic_prob", matcher.predict(threshold))
         n_scored = n_records
     else:
         n_scored = _score_changed(engine, recs, matcher, prev, threshold)
+    lap("splink_predict")
     splits, manual = cl.override_edges(engine, recs)
     engine.create_table("_idic_manual", manual)
 
@@ -88,17 +101,22 @@ def run(ws: Workspace, *, retrain: bool = False, threshold: float = DEFAULT_THRE
     )
     with engine.transaction():
         engine.create_table(LINKS, links.mutate(run_id=ibis.literal(run_id)))
+        lap("links")
         labels = cl.cluster(engine, recs, engine.table(LINKS), splits)
+        lap("cluster")
         stats = cl.assign_ids(engine, labels, run_id=run_id, at=at, reason=reason,
                               splits=splits)
+        lap("ids_lineage")
         sv = Survivorship.from_settings(ws.settings)
         engine.create_table(CUSTOMERS, golden_records(latest(engine), engine.table(cl.MAP), sv))
+        lap("golden")
     for name in _WORK:
         _backend.drop_table(engine, name)
 
     lk = engine.table(LINKS)
     kinds = {r["kind"]: r["n"] for r in
              engine.to_arrow(lk.group_by("kind").agg(n=lk.count())).to_pylist()}
+    lap("write")
     summary = {
         "records": n_records,
         "customers": engine.count(CUSTOMERS),
@@ -114,6 +132,7 @@ def run(ws: Workspace, *, retrain: bool = False, threshold: float = DEFAULT_THRE
         "threshold": threshold,
         "run_id": run_id,
         "seconds": round(time.perf_counter() - t0, 2),
+        "phase_seconds": phases,
         "at": at.isoformat(),
         "model_mtime": model_path(ws.path).stat().st_mtime if model_path(ws.path).exists()
         else None,
