@@ -49,6 +49,11 @@ class Engine(ABC):
                      schema: ibis.Schema | None = None, overwrite: bool = True) -> None:
         """Create (or replace) ``name`` from an expression, Arrow table or empty ``schema``."""
 
+    def create_work_table(self, name: str, obj: TableLike) -> None:
+        """Create (or replace) a scratch table used within one run and dropped with
+        :meth:`drop_table`; engines may keep it out of the workspace's storage."""
+        self.create_table(name, obj)
+
     @abstractmethod
     def append(self, name: str, obj: TableLike) -> None:
         """Append rows to an existing table (Arrow batches; never row-by-row)."""

@@ -50,18 +50,26 @@ class DuckDBEngine(Engine):
         if obj is None:
             self.con.create_table(name, schema=schema, overwrite=overwrite)
             return
+        self._create(name, obj, overwrite=overwrite, temp=False)
+
+    def create_work_table(self, name: str, obj: TableLike) -> None:
+        # A TEMP table lives in memory (spilling to DuckDB's temp directory), not in the
+        # workspace file: no write-ahead log, no checkpoint at commit. Measured: a 90k-record
+        # work table materialises ~1.6-2.5x faster than as a table of the file.
+        self._create(name, obj, overwrite=True, temp=True)
+
+    def _create(self, name: str, obj: TableLike, *, overwrite: bool, temp: bool) -> None:
         if isinstance(obj, pd.DataFrame):
             obj = pa.Table.from_pandas(obj, preserve_index=False)
+        verb = ("CREATE OR REPLACE" if overwrite else "CREATE") + (" TEMP" if temp else "")
         if isinstance(obj, ir.Table):
             # Materialise through SQL, keeping the transaction in one connection.
             sql = self._sql(obj)
-            verb = "CREATE OR REPLACE TABLE" if overwrite else "CREATE TABLE"
-            self.raw.execute(f'{verb} "{name}" AS {sql}')
+            self.raw.execute(f'{verb} TABLE "{name}" AS {sql}')
             return
         self.raw.register("__idic_arrow", obj)
         try:
-            verb = "CREATE OR REPLACE TABLE" if overwrite else "CREATE TABLE"
-            self.raw.execute(f'{verb} "{name}" AS SELECT * FROM __idic_arrow')
+            self.raw.execute(f'{verb} TABLE "{name}" AS SELECT * FROM __idic_arrow')
         finally:
             self.raw.unregister("__idic_arrow")
 

@@ -129,25 +129,25 @@ def assign_ids(engine: Engine, labels: ir.Table, *, run_id: str, at: datetime,
             cnt = cnt.mutate(has_split=ibis.literal(0))
         w1 = ibis.row_number().over(group_by="old_cid",
                                     order_by=[ibis.desc("n"), "has_split", "label"])
-        engine.create_table("_idic_cnt", cnt.mutate(is_best=w1 == 0))
+        engine.create_work_table("_idic_cnt", cnt.mutate(is_best=w1 == 0))
         best = engine.table("_idic_cnt").filter(lambda t: t.is_best)
         w2 = ibis.row_number().over(group_by="label", order_by=[ibis.desc("n"), "old_cid"])
         claim = best.mutate(rk2=w2).filter(lambda t: t.rk2 == 0).select("label", cid="old_cid")
     else:
         claim = labels.select("label").filter(ibis.literal(False)).mutate(cid=labels.label)
-    engine.create_table("_idic_claim", claim)
+    engine.create_work_table("_idic_claim", claim)
     claim = engine.table("_idic_claim")
     unclaimed = labels.select("label").distinct().anti_join(claim, "label")
     fresh = engine.to_arrow(unclaimed).column("label").to_pylist()
     new_rows = pa.table({"label": pa.array(fresh, pa.string()),
                          "cid": pa.array([_new_id(x, generation) for x in fresh], pa.string())})
-    engine.create_table("_idic_new", new_rows)
+    engine.create_work_table("_idic_new", new_rows)
     assign = ibis.union(claim.select("label", "cid"), engine.table("_idic_new"))
-    engine.create_table("_idic_assign", assign)
+    engine.create_work_table("_idic_assign", assign)
     a = engine.table("_idic_assign")
     out = labels.join(a, "label")
     pos = out.node.find(":")
-    engine.create_table("_idic_map_new", out.select(
+    engine.create_work_table("_idic_map_new", out.select(
         source=out.node.substr(0, pos), source_record_id=out.node.substr(pos + 1),
         customer_id=out.cid, label=out.label))
     rows = _lineage_rows(engine, has_old, run_id, at, reason)

@@ -174,10 +174,11 @@ def connected_components(engine: Engine, nodes: ir.Table, edges: ir.Table, *,
     e_name, lab, nxt = f"{prefix}_edges", f"{prefix}_labels", f"{prefix}_next"
     undirected = ibis.union(edges.select(a="a", b="b"), edges.select(a="b", b="a"),
                             distinct=True)
-    engine.create_table(e_name, undirected)
-    engine.create_table(lab, nodes.select(node="node", label="node").distinct())
+    engine.create_work_table(e_name, undirected)
+    engine.create_work_table(lab, nodes.select(node="node", label="node").distinct())
+    cur, other = lab, nxt  # the two label tables swap roles each iteration (no copy)
     for _ in range(MAX_ITERATIONS):
-        e, lt = engine.table(e_name), engine.table(lab)
+        e, lt = engine.table(e_name), engine.table(cur)
         nb = e.join(lt, e.b == lt.node).select(node=e.a, label=lt.label)
         cand = ibis.union(lt.select("node", "label"), nb)
         cand = cand.group_by("node").agg(label=cand.label.min())
@@ -185,13 +186,15 @@ def connected_components(engine: Engine, nodes: ir.Table, edges: ir.Table, *,
         jumped = cand.left_join(hop, cand.label == hop.node)
         jumped = jumped.select(node=cand.node, label=ibis.least(
             cand.label, ibis.coalesce(hop.label, cand.label)))
-        engine.create_table(nxt, jumped)
-        new = engine.table(nxt)
+        engine.create_work_table(other, jumped)
+        new = engine.table(other)
         cmp = new.join(lt, new.node == lt.node)
         changed = int(cmp.filter(cmp.label != cmp.label_right).count().execute())
-        engine.create_table(lab, engine.table(nxt))
+        cur, other = other, cur
         if changed == 0:
             break
+    if cur != lab:
+        engine.create_work_table(lab, engine.table(cur))
     _backend.drop_table(engine, nxt)
     _backend.drop_table(engine, e_name)
     return engine.table(lab)

@@ -69,7 +69,7 @@ def read_truth(path: Path) -> pa.Table:
 
 
 def evaluate_workspace(engine: Engine, truth: pa.Table) -> dict[str, float]:
-    engine.create_table("_idic_truth", truth)
+    engine.create_work_table("_idic_truth", truth)
     try:
         return evaluate(engine.table("identity_map"), engine.table("_idic_truth"))
     finally:

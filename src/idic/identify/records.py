@@ -38,9 +38,10 @@ def latest(engine: Engine) -> ir.Table:
     return t.mutate(rid=rid(t.source, t.source_record_id))
 
 
-def records(engine: Engine) -> ir.Table:
-    """The latest version of each identity record with normalised match columns."""
-    t = latest(engine)
+def records(engine: Engine, base: ir.Table | None = None) -> ir.Table:
+    """The latest version of each identity record with normalised match columns
+    (``base``: :func:`latest`, if already at hand)."""
+    t = latest(engine) if base is None else base
     idents = {c: _text(t[c].cast("string")) for c in IDENTIFIERS}
     idents["phone"] = t.phone.cast("string").re_replace(r"[^0-9+]", "").nullif("")
     return t.select(

@@ -31,7 +31,8 @@ SUPERNODES = "identity_supernodes"
 CUSTOMERS = "customers"
 RUN_FILE = "identify_last_run.json"
 MAX_LABELS = 200_000
-_WORK = ("_idic_records", "_idic_values", "_idic_prob", "_idic_manual", "_idic_cc_labels")
+_WORK = ("_idic_latest", "_idic_records", "_idic_values", "_idic_id_edges", "_idic_prob",
+         "_idic_manual", "_idic_cc_labels")
 
 
 def run(ws: Workspace, *, retrain: bool = False, threshold: float = DEFAULT_THRESHOLD,
@@ -58,16 +59,21 @@ def run(ws: Workspace, *, retrain: bool = False, threshold: float = DEFAULT_THRE
     cl.ensure_tables(engine)
     run_id, at = uuid.uuid4().hex[:12], cl.now()
 
-    engine.create_table("_idic_records", records(engine))
+    # the latest version of each record is read twice (match columns, golden records)
+    engine.create_work_table("_idic_latest", latest(engine))
+    base = engine.table("_idic_latest")
+    engine.create_work_table("_idic_records", records(engine, base))
     recs = engine.table("_idic_records")
     n_records = int(recs.count().execute())
     lap("records")
 
-    engine.create_table("_idic_values", identifier_values(engine, recs))
+    engine.create_work_table("_idic_values", identifier_values(engine, recs))
     values = engine.table("_idic_values")
     engine.create_table(SUPERNODES, supernodes(values, recs, max_records=max_records))
     guarded = engine.table(SUPERNODES)
-    id_edges = identifier_edges(values, guarded, recs)
+    # used twice (training labels, links): the guarded pairs' self-join is computed once
+    engine.create_work_table("_idic_id_edges", identifier_edges(values, guarded, recs))
+    id_edges = engine.table("_idic_id_edges")
     lap("graph")
 
     labels = None
@@ -80,13 +86,13 @@ def run(ws: Workspace, *, retrain: bool = False, threshold: float = DEFAULT_THRE
     lap("splink_train" if matcher.trained else "splink_load")
     prev = None if full or matcher.trained else _incremental_base(ws, threshold)
     if prev is None:
-        engine.create_table("_idic_prob", matcher.predict(threshold))
+        engine.create_work_table("_idic_prob", matcher.predict(threshold))
         n_scored = n_records
     else:
         n_scored = _score_changed(engine, recs, matcher, prev, threshold)
     lap("splink_predict")
     splits, manual = cl.override_edges(engine, recs)
-    engine.create_table("_idic_manual", manual)
+    engine.create_work_table("_idic_manual", manual)
 
     null_s, null_f = ibis.null("string"), ibis.null("float64")
     prob, man = engine.table("_idic_prob"), engine.table("_idic_manual")
@@ -108,7 +114,7 @@ def run(ws: Workspace, *, retrain: bool = False, threshold: float = DEFAULT_THRE
                               splits=splits)
         lap("ids_lineage")
         sv = Survivorship.from_settings(ws.settings)
-        engine.create_table(CUSTOMERS, golden_records(latest(engine), engine.table(cl.MAP), sv))
+        engine.create_table(CUSTOMERS, golden_records(base, engine.table(cl.MAP), sv))
         lap("golden")
     for name in _WORK:
         _backend.drop_table(engine, name)
@@ -168,7 +174,7 @@ def _score_changed(engine, recs, matcher: Matcher, prev: dict[str, Any],
     since = ibis.literal(datetime.fromisoformat(prev["at"]))
     is_new = recs.anti_join(known, recs.rid == known.krid).select("rid")
     touched = recs.filter(recs.ingested_at.notnull() & (recs.ingested_at > since)).select("rid")
-    engine.create_table("_idic_changed", ibis.union(is_new, touched, distinct=True))
+    engine.create_work_table("_idic_changed", ibis.union(is_new, touched, distinct=True))
     ch = engine.table("_idic_changed")
     changed = recs.semi_join(ch, "rid")
     rest = recs.anti_join(ch, "rid")
@@ -183,8 +189,8 @@ def _score_changed(engine, recs, matcher: Matcher, prev: dict[str, Any],
     kept = kept.anti_join(c1, kept.rid_l == c1.c1)
     c2 = ch.select(c2="rid")
     kept = kept.anti_join(c2, kept.rid_r == c2.c2)
-    engine.create_table("_idic_prob_new", new_links)
-    engine.create_table("_idic_prob", ibis.union(
+    engine.create_work_table("_idic_prob_new", new_links)
+    engine.create_work_table("_idic_prob", ibis.union(
         kept.select("rid_l", "rid_r", "match_weight", "match_probability"),
         engine.table("_idic_prob_new")))
     n = int(ch.count().execute())
