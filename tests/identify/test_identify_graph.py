@@ -86,6 +86,26 @@ def test_connected_components_on_long_chain(workspace) -> None:
     assert labels["r0150"] == "r0000" and labels["r0299"] == "r0151"
 
 
+def test_native_connected_components_equal_the_portable_algorithm(workspace) -> None:
+    """The engine's native components (DuckDB: in process) give the labels of the Ibis
+    label propagation, including nodes only met as edge ends."""
+    import random
+
+    from idic.identify.graph import connected_components
+
+    rng = random.Random(7)
+    eng = workspace.engine
+    names = [f"{rng.choice('abcXY')}:{rng.randrange(10**6)}" for _ in range(2000)]
+    eng.create_table("n", pa.table({"node": names[:1800]}))
+    pairs = [(rng.choice(names), rng.choice(names)) for _ in range(1500)]
+    eng.create_table("e", pa.table({"a": [x for x, _ in pairs], "b": [y for _, y in pairs]}))
+    native = connected_components(eng, eng.table("n"), eng.table("e"), prefix="_t1").execute()
+    native_rows = sorted(zip(native.node, native.label, strict=True))
+    eng.connected_components = lambda *a, **k: None  # force the portable algorithm
+    portable = connected_components(eng, eng.table("n"), eng.table("e"), prefix="_t2").execute()
+    assert native_rows == sorted(zip(portable.node, portable.label, strict=True))
+
+
 def test_guarded_family_email_still_links_the_same_person(workspace, add_identities) -> None:
     """Through a family e-mail only records naming the same person are linked: a nickname,
     swapped names, a missing last name or two letters swapped in a short name (Mrak) are

@@ -37,11 +37,15 @@ class Engine(ABC):
     def table(self, name: str) -> ir.Table:
         """The Ibis table ``name``; :class:`NotFoundError` if the workspace has none."""
         if not self.has_table(name):
-            raise NotFoundError(
-                f"table {name!r} does not exist in this workspace",
-                hint="run `idic status` to list tables, or the stage that builds it",
-            )
+            raise self._not_found(name)
         return self._table(name)
+
+    @staticmethod
+    def _not_found(name: str) -> NotFoundError:
+        return NotFoundError(
+            f"table {name!r} does not exist in this workspace",
+            hint="run `idic status` to list tables, or the stage that builds it",
+        )
 
     # -- writes ----------------------------------------------------------------------------
     @abstractmethod
@@ -124,6 +128,15 @@ class Engine(ABC):
             return pa.Table.from_batches([], schema=fn(pa.RecordBatch.from_pylist(
                 [], schema=expr.schema().to_pyarrow())).schema)
         return pa.Table.from_batches(out)
+
+    def connected_components(self, nodes: ir.Table, edges: ir.Table,
+                             name: str) -> ir.Table | None:
+        """Native connected components, if the engine has them: work table ``name`` with
+        (node, label), ``label`` the smallest node of the component, for every node of
+        ``nodes`` (column ``node``) and every end of ``edges`` (``a``, ``b``). ``None``:
+        not available, the caller runs the portable Ibis algorithm
+        (``idic.identify.graph.connected_components``)."""
+        return None
 
     def close(self) -> None:
         """Release the backend's resources (nothing to release by default)."""

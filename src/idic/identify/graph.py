@@ -169,27 +169,37 @@ def connected_components(engine: Engine, nodes: ir.Table, edges: ir.Table, *,
 
     ``nodes`` has a ``node`` column, ``edges`` has ``a`` and ``b``. Work tables are
     materialised as ``<prefix>_*`` and dropped at the end except the result,
-    ``<prefix>_labels``, which is returned.
+    ``<prefix>_labels``, which is returned. An engine with native connected components
+    (:meth:`Engine.connected_components`, DuckDB) computes the same labels directly.
     """
     e_name, lab, nxt = f"{prefix}_edges", f"{prefix}_labels", f"{prefix}_next"
+    native = engine.connected_components(nodes.select("node"), edges.select("a", "b"), lab)
+    if native is not None:
+        return native
     undirected = ibis.union(edges.select(a="a", b="b"), edges.select(a="b", b="a"),
                             distinct=True)
     engine.create_work_table(e_name, undirected)
-    engine.create_work_table(lab, nodes.select(node="node", label="node").distinct())
+    # edge ends missing from ``nodes`` start with their own label too (else such a node
+    # could end up labelled by a larger neighbour)
+    every = ibis.union(nodes.select("node"), engine.table(e_name).select(node="a"),
+                       distinct=True)
+    engine.create_work_table(lab, every.select(node="node", label="node")
+                             .mutate(changed=ibis.literal(True)))
     cur, other = lab, nxt  # the two label tables swap roles each iteration (no copy)
     for _ in range(MAX_ITERATIONS):
         e, lt = engine.table(e_name), engine.table(cur)
-        nb = e.join(lt, e.b == lt.node).select(node=e.a, label=lt.label)
-        cand = ibis.union(lt.select("node", "label"), nb)
-        cand = cand.group_by("node").agg(label=cand.label.min())
+        nb = e.join(lt, e.b == lt.node).select(node=e.a, label=lt.label,
+                                                 old=ibis.null("string"))
+        cand = ibis.union(lt.select("node", "label", old="label"), nb)
+        # the node's previous label rides along, so a change is seen without another join
+        cand = cand.group_by("node").agg(label=cand.label.min(), old=cand.old.max())
         hop = cand.view()
         jumped = cand.left_join(hop, cand.label == hop.node)
-        jumped = jumped.select(node=cand.node, label=ibis.least(
-            cand.label, ibis.coalesce(hop.label, cand.label)))
+        label = ibis.least(cand.label, ibis.coalesce(hop.label, cand.label))
+        jumped = jumped.select(node=cand.node, label=label, changed=label != cand.old)
         engine.create_work_table(other, jumped)
         new = engine.table(other)
-        cmp = new.join(lt, new.node == lt.node)
-        changed = int(cmp.filter(cmp.label != cmp.label_right).count().execute())
+        changed = int(new.filter(new.changed).count().execute())
         cur, other = other, cur
         if changed == 0:
             break
@@ -197,4 +207,4 @@ def connected_components(engine: Engine, nodes: ir.Table, edges: ir.Table, *,
         engine.create_work_table(lab, engine.table(cur))
     _backend.drop_table(engine, nxt)
     _backend.drop_table(engine, e_name)
-    return engine.table(lab)
+    return engine.table(lab).select("node", "label")
