@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from idic.engine import Engine
 from idic.errors import NotFoundError
@@ -62,6 +63,12 @@ def log_lineage(engine: Engine, rows: list[dict]) -> None:
     ensure_tables(engine)
     if rows:
         engine.append(LINEAGE, pa.Table.from_pylist(rows, schema=LINEAGE_SCHEMA))
+
+
+def log_lineage_table(engine: Engine, rows: pa.Table) -> None:
+    ensure_tables(engine)
+    if rows.num_rows:
+        engine.append(LINEAGE, rows)
 
 
 def active_overrides(engine: Engine) -> tuple[set[str], list[tuple[str, str]]]:
@@ -138,11 +145,9 @@ def assign_ids(engine: Engine, labels: ir.Table, *, run_id: str, at: datetime,
     engine.create_work_table("_idic_claim", claim)
     claim = engine.table("_idic_claim")
     unclaimed = labels.select("label").distinct().anti_join(claim, "label")
-    fresh = engine.to_arrow(unclaimed).column("label").to_pylist()
-    new_rows = pa.table({"label": pa.array(fresh, pa.string()),
-                         "cid": pa.array([_new_id(x, generation) for x in fresh], pa.string())})
-    engine.create_work_table("_idic_new", new_rows)
-    assign = ibis.union(claim.select("label", "cid"), engine.table("_idic_new"))
+    # new ids hashed in the engine (sha256 of "label|generation", as _new_id), not in Python
+    assign = ibis.union(claim.select("label", "cid"),
+                        unclaimed.select("label", cid=_new_id_expr(unclaimed.label, generation)))
     engine.create_work_table("_idic_assign", assign)
     a = engine.table("_idic_assign")
     out = labels.join(a, "label")
@@ -150,28 +155,41 @@ def assign_ids(engine: Engine, labels: ir.Table, *, run_id: str, at: datetime,
     engine.create_work_table("_idic_map_new", out.select(
         source=out.node.substr(0, pos), source_record_id=out.node.substr(pos + 1),
         customer_id=out.cid, label=out.label))
-    rows = _lineage_rows(engine, has_old, run_id, at, reason)
+    events = _lineage_events(engine, has_old)
     new_map = engine.table("_idic_map_new")
     engine.create_table(MAP, new_map.select("source", "source_record_id", "customer_id"))
-    rows.append({"run_id": run_id, "at": at, "event": "run", "customer_id": None,
-                 "other_customer_id": None, "n_records": int(new_map.count().execute()),
-                 "reason": reason})
-    log_lineage(engine, rows)
-    stats = {"created": sum(r["event"] == "created" for r in rows),
-             "merged": sum(r["event"] == "merged" for r in rows),
-             "split": sum(r["event"] == "split" for r in rows)}
-    for t in ("_idic_cnt", "_idic_claim", "_idic_new", "_idic_assign", "_idic_map_new"):
+    run_row = pa.table({"event": ["run"], "customer_id": pa.array([None], pa.string()),
+                        "other_customer_id": pa.array([None], pa.string()),
+                        "n_records": [int(new_map.count().execute())]})
+    events = pa.concat_tables([events, run_row.cast(events.schema)])
+    n = events.num_rows
+    log_lineage_table(engine, pa.table({
+        "run_id": pa.array([run_id] * n, pa.string()),
+        "at": pa.array([at] * n, LINEAGE_SCHEMA.field("at").type),
+        **{c: events[c] for c in events.column_names},
+        "reason": pa.array([reason] * n, pa.string()),
+    }).select(LINEAGE_SCHEMA.names).cast(LINEAGE_SCHEMA))
+    kinds = pc.value_counts(events["event"]).to_pylist()
+    counts = {k["values"]: k["counts"] for k in kinds}
+    stats = {e: int(counts.get(e, 0)) for e in ("created", "merged", "split")}
+    for t in ("_idic_cnt", "_idic_claim", "_idic_assign", "_idic_map_new"):
         _backend.drop_table(engine, t)
     return stats
 
 
-def _lineage_rows(engine: Engine, has_old: bool, run_id: str, at: datetime,
-                  reason: str) -> list[dict]:
+def _new_id_expr(label: ir.StringValue, generation: int) -> ir.StringValue:
+    """:func:`_new_id` as an engine expression (SHA-256 is native to DuckDB and Spark)."""
+    digest = label.concat(ibis.literal(f"|{generation}")).hexdigest("sha256")
+    return ibis.literal("cus_").concat(digest.substr(0, 16))
+
+
+def _lineage_events(engine: Engine, has_old: bool) -> pa.Table:
+    """(event, customer_id, other_customer_id, n_records): ids merged or split (by id
+    pair), then ids created (by id)."""
     a = engine.table("_idic_assign")
     new_map = engine.table("_idic_map_new")
     sizes = new_map.group_by("label").agg(n_records=new_map.source.count())
-    base = {"run_id": run_id, "at": at, "reason": reason}
-    rows: list[dict] = []
+    parts: list[pa.Table] = []
     created = a.join(sizes, "label")
     if has_old:
         cnt = engine.table("_idic_cnt")
@@ -180,15 +198,17 @@ def _lineage_rows(engine: Engine, has_old: bool, run_id: str, at: datetime,
         c = cnt.join(a, "label")
         c = c.filter(c.old_cid != c.cid)
         c = c.group_by(["cid", "old_cid"]).agg(n=c.n.sum(), best=c.is_best.cast("int32").max())
-        for r in engine.to_arrow(c.order_by(["cid", "old_cid"])).to_pylist():
-            event = "merged" if r["best"] else "split"
-            rows.append({**base, "event": event, "customer_id": r["cid"],
-                         "other_customer_id": r["old_cid"], "n_records": int(r["n"])})
+        c = c.select(event=ibis.ifelse(c.best > 0, "merged", "split"), customer_id=c.cid,
+                     other_customer_id=c.old_cid, n_records=c.n.cast("int64"))
+        parts.append(engine.to_arrow(c.order_by(["customer_id", "other_customer_id"])))
     created = created.filter(created.cid.notnull())
-    for r in engine.to_arrow(created.select("cid", "n_records").order_by("cid")).to_pylist():
-        rows.append({**base, "event": "created", "customer_id": r["cid"],
-                     "other_customer_id": None, "n_records": int(r["n_records"])})
-    return rows
+    created = created.select(event=ibis.literal("created"), customer_id=created.cid,
+                             other_customer_id=ibis.null("string"),
+                             n_records=created.n_records.cast("int64"))
+    parts.append(engine.to_arrow(created.order_by("customer_id")))
+    schema = pa.schema([LINEAGE_SCHEMA.field(c) for c in
+                        ("event", "customer_id", "other_customer_id", "n_records")])
+    return pa.concat_tables([t.select(schema.names).cast(schema) for t in parts])
 
 
 def customer_of(engine: Engine, rid_value: str) -> str:
