@@ -54,9 +54,13 @@ def _near(a: ir.StringValue, b: ir.StringValue, edits: int = NAME_EDITS) -> ir.B
     """Within ``edits`` edits; two edits between short names (under 5 letters) only when
     they are two letters swapped (Ruht / Ruth): Mark and Matt are two names, not a typo."""
     d = a.levenshtein(b)
+    if edits <= 1:
+        return (a.notnull() & b.notnull() & (d <= edits)).fill_null(False)
+    # a CASE, so that the letter sort (split, sort, join: costly) runs only for the few
+    # pairs of short names exactly 2 edits apart
     anagram = a.split("").sort().join("") == b.split("").sort().join("")
-    ok = (d <= min(edits, 1)) | ((d <= edits) & (
-        (ibis.least(a.length(), b.length()) >= 5) | anagram))
+    ok = ibis.cases((d <= 1, True), (d > edits, False),
+                    (ibis.least(a.length(), b.length()) >= 5, True), else_=anagram)
     return (a.notnull() & b.notnull() & ok).fill_null(False)
 
 
@@ -76,10 +80,12 @@ def _swapped(v: ir.Table, w: ir.Table) -> ir.BooleanValue:
     a typo allowed, the other pair of names the same or missing."""
     def one(a: ir.Table, b: ir.Table) -> ir.BooleanValue:
         f, ln = a.first_name, b.last_name
+        # first_name_root / last_name_root: given_name_root() of the name, computed once
+        # per record (a map lookup per pair and side was most of the guard's time)
         rest = (f.isnull() | ln.isnull() | _near(f, ln) | f.startswith(ln) | ln.startswith(f)
-                | (given_name_root(f) == given_name_root(ln))).fill_null(False)
+                | (a.first_name_root == b.last_name_root)).fill_null(False)
         ln_first = _near(a.last_name, b.first_name, 1) | (
-            given_name_root(a.last_name) == b.first_name_root).fill_null(False)
+            a.last_name_root == b.first_name_root).fill_null(False)
         return ln_first & rest
     return one(v, w) | one(w, v)
 
@@ -102,17 +108,22 @@ def _one_person(v: ir.Table, w: ir.Table) -> ir.BooleanValue:
     return (straight | _swapped(v, w)) & ~born
 
 
+def _names(recs: ir.Table) -> ir.Table:
+    return recs.select("rid", "first_name", "first_name_root", "first_name_alt", "last_name",
+                       "birth_date", last_name_root=given_name_root(recs.last_name))
+
+
 def supernodes(values: ir.Table, recs: ir.Table, *, max_records: int = MAX_RECORDS) -> ir.Table:
     """Identifier values not to link through: (id_type, id_value, n_records, reason)."""
-    sizes = values.group_by(["id_type", "id_value"]).agg(n_records=values.rid.nunique())
+    # rows of ``values`` are distinct (rid, id_type, id_value): count = distinct count
+    sizes = values.group_by(["id_type", "id_value"]).agg(n_records=values.rid.count())
     big = sizes.filter(sizes.n_records > max_records).mutate(
         reason=ibis.literal("shared by more than ") + ibis.literal(str(max_records))
         + ibis.literal(" records"))
     small = sizes.filter((sizes.n_records > 1) & (sizes.n_records <= max_records))
     v = values.semi_join(small, [values.id_type == small.id_type,
                                  values.id_value == small.id_value])
-    p = recs.select("rid", "first_name", "first_name_root", "first_name_alt", "last_name",
-                    "birth_date")
+    p = _names(recs)
     v = v.join(p, "rid")
     w = v.view()
     pairs = v.join(w, [v.id_type == w.id_type, v.id_value == w.id_value, v.rid < w.rid])
@@ -127,7 +138,7 @@ def supernodes(values: ir.Table, recs: ir.Table, *, max_records: int = MAX_RECOR
 
 
 def _star(vals: ir.Table, keys: list[str]) -> ir.Table:
-    anchors = vals.group_by(keys).agg(anchor=vals.rid.min(), n=vals.rid.nunique())
+    anchors = vals.group_by(keys).agg(anchor=vals.rid.min(), n=vals.rid.count())  # distinct rows
     anchors = anchors.filter(anchors.n > 1)
     e = vals.join(anchors, keys)
     e = e.filter(e.rid != e.anchor)
@@ -150,8 +161,7 @@ def identifier_edges(values: ir.Table, guarded: ir.Table, recs: ir.Table) -> ir.
     small = guarded.filter(~guarded.reason.startswith("shared by more"))
     held = values.semi_join(small, [values.id_type == small.id_type,
                                     values.id_value == small.id_value])
-    names = recs.select("rid", "first_name", "first_name_root", "first_name_alt", "last_name",
-                        "birth_date")
+    names = _names(recs)
     held = held.join(names, "rid")
     other = held.view()
     pairs = held.join(other, [held.id_type == other.id_type, held.id_value == other.id_value,
