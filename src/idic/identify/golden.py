@@ -86,21 +86,27 @@ def golden_records(recs: ir.Table, id_map: ir.Table,
     r = recs.join(m, recs.rid == m.mrid)
     r = r.mutate(prio=_priority(r.source, sv.source_priority),
                  seen=ibis.coalesce(r.last_seen, r.first_seen))
+    # the rule of each attribute is known here: its first sort key (k1) is built per
+    # attribute, value frequencies are counted only for the most_frequent ones
     longs = []
     for attr in DEFAULT_RULES:
-        longs.append(r.filter(r[attr].notnull()).select(
+        part = r.filter(r[attr].notnull()).select(
             "customer_id", "rid", "source", "seen", "prio",
-            attribute=ibis.literal(attr), value=r[attr].cast("string")))
+            attribute=ibis.literal(attr), value=r[attr].cast("string"))
+        rule = sv.rules.get(attr, "most_recent")
+        if rule == "most_frequent":
+            freq = part.group_by(["customer_id", "value"]).agg(freq=part.rid.count())
+            part = part.join(freq, ["customer_id", "value"])
+            part = part.mutate(k1=(-part.freq).cast("int64")).drop("freq")
+        elif rule == "most_trusted":
+            part = part.mutate(k1=part.prio.cast("int64"))
+        else:
+            part = part.mutate(k1=ibis.literal(0, "int64"))
+        longs.append(part)
     lg = ibis.union(*longs)
-    freq = lg.group_by(["customer_id", "attribute", "value"]).agg(freq=lg.rid.count())
-    lg = lg.join(freq, ["customer_id", "attribute", "value"])
-    rule = ibis.cases(*[(lg.attribute == a, ibis.literal(x)) for a, x in sv.rules.items()],
-                      else_=ibis.literal("most_recent"))
-    k1 = ibis.cases((rule == "most_frequent", -lg.freq), (rule == "most_trusted", lg.prio),
-                    else_=0)
     seen_key = lg.seen.isnull().cast("int32")
     w = ibis.row_number().over(group_by=["customer_id", "attribute"],
-                               order_by=[k1, seen_key, ibis.desc(lg.seen), lg.prio, lg.rid])
+                               order_by=[lg.k1, seen_key, ibis.desc(lg.seen), lg.prio, lg.rid])
     win = lg.mutate(rk=w).filter(lambda t: t.rk == 0)
 
     stats = r.group_by("customer_id").agg(
