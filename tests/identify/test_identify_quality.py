@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
@@ -75,3 +76,23 @@ def test_public_evaluate_is_not_shadowed_by_a_submodule() -> None:
 
     importlib.import_module("idic.identify.quality")
     assert callable(idic.identify.evaluate)
+
+
+def test_evaluate_counts_pairs_and_exact_customers_by_hand(workspace) -> None:
+    # truth: persons P (3 records), Q (2), R (1), S (1)
+    truth = pa.table({"source": ["s"] * 7,
+                      "source_record_id": ["p1", "p2", "p3", "q1", "q2", "r1", "s1"],
+                      "person_id": ["P", "P", "P", "Q", "Q", "R", "S"]})
+    # predicted: P split into {p1, p2} + {p3}; Q exact; R and S wrongly merged
+    pred = pa.table({"source": ["s"] * 7,
+                     "source_record_id": ["p1", "p2", "p3", "q1", "q2", "r1", "s1"],
+                     "customer_id": ["c1", "c1", "c2", "c3", "c3", "c4", "c4"]})
+    workspace.engine.create_table("identity_map", pred)
+    q = evaluate_workspace(workspace.engine, truth)
+    # true pairs: P 3 + Q 1 = 4; predicted pairs: c1 1 + c3 1 + c4 1 = 3; correct: p1-p2, q1-q2
+    assert (q["true_pairs"], q["predicted_pairs"], q["correct_pairs"]) == (4, 3, 2)
+    assert q["precision"] == round(2 / 3, 5) and q["recall"] == 0.5
+    assert q["f1"] == round(2 * (2 / 3) * 0.5 / (2 / 3 + 0.5), 5)
+    # only Q is reproduced exactly (P is split; R and S share a customer with someone else)
+    assert q["true_customers"] == 4 and q["predicted_customers"] == 4
+    assert q["exact_customers"] == 0.25

@@ -28,17 +28,17 @@ def evaluate(id_map: ir.Table, truth: ir.Table) -> dict[str, float]:
     j = j.select("customer_id", "person_id")
     both = j.group_by(["customer_id", "person_id"]).agg(n=j.count())
     pred = j.group_by("customer_id").agg(n=j.count())
-    true = j.group_by("person_id").agg(n=j.count(), k=j.customer_id.nunique())
+    true = j.group_by("person_id").agg(n=j.count())
     tp = int(_pairs(both.n).sum().execute() or 0)
     pp = int(_pairs(pred.n).sum().execute() or 0)
     tt = int(_pairs(true.n).sum().execute() or 0)
     # a true customer is reproduced exactly when all its records share one customer_id that
-    # holds no other record
-    t1 = true.filter(true.k == 1).select(p2="person_id", tn="n")
-    single = both.join(t1, both.person_id == t1.p2)
-    p1 = pred.select(c2="customer_id", cn="n")
-    single = single.join(p1, single.customer_id == p1.c2)
-    exact = int(single.filter(single.cn == single.tn).count().execute())
+    # holds no other record: its (customer, person) group holds all of the person's records
+    # and all of the customer's. (Window sums over one grouped table: a join of the three
+    # groupings made DuckDB plan a 10 s, 11 GB query for 40k records.)
+    sized = both.mutate(cn=both.n.sum().over(group_by="customer_id"),
+                        tn=both.n.sum().over(group_by="person_id"))
+    exact = int(sized.filter((sized.n == sized.cn) & (sized.n == sized.tn)).count().execute())
     n_true = int(true.count().execute())
     precision = tp / pp if pp else 1.0
     recall = tp / tt if tt else 1.0
