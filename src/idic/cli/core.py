@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -98,14 +97,10 @@ def _exists(workspace: Path | None) -> bool:
     return (_path(workspace) / SETTINGS_FILE).exists()
 
 
-def _open(workspace: Path | None, *, read_only: bool = False
-          ) -> AbstractContextManager[Workspace]:
-    return open_ws(workspace, read_only=read_only)
-
 
 @command
 def status_cmd(workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
-    with _open(workspace, read_only=True) as ws:
+    with open_ws(workspace, read_only=True) as ws:
         info = status(ws)
     if json_:
         emit_json(info)
@@ -153,7 +148,7 @@ def export_cmd(
     suffix = output.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise InputError(f"{output}: expected a .csv or .parquet file name")
-    with _open(workspace, read_only=True) as ws:
+    with open_ws(workspace, read_only=True) as ws:
         t = ws.table(table)
         t = t.drop(*[c for c in t.columns if c.startswith("_")]) if table != "quarantine" else t
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -168,7 +163,7 @@ def export_cmd(
 def run_cmd(workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
     from idic.pipeline import run_all
 
-    with _open(workspace) as ws, _progress(not json_) as bar:
+    with open_ws(workspace) as ws, _progress(not json_) as bar:
         task = bar.add_task("pipeline", total=None)
         results = run_all(ws, progress=lambda s: bar.update(task, description=f"stage {s}"))
         info = {"stages": results, "tables": ws.counts()}

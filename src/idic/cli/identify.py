@@ -17,9 +17,6 @@ app = typer.Typer(
 )
 
 
-def _open(workspace: Path | None, engine: str | None):
-    return open_ws(workspace, engine=engine)
-
 
 def _print_summary(s: dict[str, Any]) -> None:
     t = Table(title="identify", show_header=False)
@@ -52,7 +49,7 @@ def identify(
     from idic.identify.quality import evaluate_workspace, read_truth
     from idic.identify.stage import run
 
-    with _open(workspace, engine) as ws:
+    with open_ws(workspace, engine=engine) as ws:
         summary = run(ws, retrain=retrain, threshold=threshold, full=full)
         if evaluate is not None:
             summary["quality"] = evaluate_workspace(ws.engine, read_truth(evaluate))
@@ -73,7 +70,7 @@ def _override(action: str, records: list[str], workspace: Path | None, engine: s
     from idic.identify.stage import last_run, run
 
     rids = [parse_rid(r) for r in records]
-    with _open(workspace, engine) as ws:
+    with open_ws(workspace, engine=engine) as ws:
         before = {r: _cid(ws, r) for r in rids}
         cl.add_override(ws.engine, action, rids[0], rids[1] if len(rids) > 1 else None, note)
         cl.log_lineage(ws.engine, [{
@@ -140,7 +137,7 @@ def explain(
     """Why two records are (or are not) the same customer."""
     from idic.identify.explain import explain as do_explain
 
-    with _open(workspace, engine) as ws:
+    with open_ws(workspace, engine=engine) as ws:
         r = do_explain(ws, record_a, record_b)
     if json_:
         emit_json(r)
