@@ -9,7 +9,7 @@ from tests.privacy.fixtures import ANN, BOB, fresh, scan_for
 
 from idic.errors import InputError
 from idic.privacy.dsr import compact, erase_subject, export_subject
-from idic.privacy.subject import person_tables, predicate, resolve
+from idic.privacy.subject import owned, person_tables, resolve
 from idic.workspace import Workspace
 
 
@@ -32,13 +32,16 @@ def test_export_holds_every_row_that_mentions_her(ws_path: Path) -> None:
         ex = export_subject(ws, email=ANN)
     tables_with_email = {h.split(".")[0] for h in before if "." in h and "/" not in h
                          and not h.endswith((".csv", ".json", ".html", ".duckdb"))}
-    assert tables_with_email <= set(ex["tables"])
+    assert tables_with_email <= set(ex["tables"]) | set(ex["mentions"])
     # rows keyed to her without her e-mail are there too
     assert {o["order_id"] for o in ex["tables"]["orders"]} == {"O1", "O2"}
     assert len(ex["tables"]["consents"]) == 3
     assert ex["tables"]["social"][0]["mention_id"] == "M1"
+    # a link to another person: her side, the other side withheld (GDPR art. 15(4))
     assert ex["tables"]["referral_graph"] == [{"referrer_customer_id": "C-ann",
-                                               "referred_customer_id": "C-bob"}]
+                                               "referred_customer_id": "[another person]"}]
+    # e5, a stranger's event that mentions her e-mail: only the mentioning field
+    assert ex["mentions"]["events"] == [{"properties": '{"typed_email":"ANN.LEE@example.com"}'}]
     cur = {c["purpose"]: c["status"] for c in ex["consents_current"]}
     assert cur == {"email_marketing": "withdrawn", "profiling": "granted"}
 
@@ -49,7 +52,7 @@ def test_erasure_reaches_every_table_and_file(ws_path: Path) -> None:
         receipt = erase_subject(ws, email=ANN)
         for name in person_tables(ws):  # nothing left by the structured predicate either
             t = ws.table(name)
-            p = predicate(t, resolve(ws, customer_id="C-ann"))
+            p = owned(t, resolve(ws, customer_id="C-ann"), name=name)
             if p is not None:
                 assert int(t.filter(p).count().execute()) == 0, name
     compact(ws_path)

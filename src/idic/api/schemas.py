@@ -7,7 +7,7 @@ from typing import Any, Literal, TypeVar
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
 class SegmentMessage(BaseModel):
@@ -86,6 +86,16 @@ class SubjectRequest(BaseModel):
     source_record_id: str | None = Field(None, max_length=200, pattern=PRINTABLE)
     compact: bool = Field(True, description="erasure: also rewrite the database file so "
                           "that no freed block keeps the erased data (seconds on big files)")
+    dry_run: bool = Field(False, description="erasure: list what would be removed, per "
+                          "table and file, and change nothing")
+
+    @model_validator(mode="after")
+    def _exact_identifiers(self) -> SubjectRequest:
+        """Whole, well-formed identifiers only (422 otherwise): people are matched exactly."""
+        from idic.privacy.identifiers import validate
+
+        validate(self.model_dump(exclude={"compact", "dry_run"}))
+        return self
 
 
 class CustomerQuery(BaseModel):

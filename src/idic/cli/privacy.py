@@ -51,7 +51,7 @@ def export_cmd(workspace: WorkspaceOpt = None, email: EmailOpt = None, phone: Ph
     with open_workspace(_path(workspace)) as ws:
         data = export_subject(ws, email=email, phone=phone, customer_id=customer_id,
                               source=source, source_record_id=source_record_id)
-        _audit(ws, "dsr_export", None, {"tables": data["counts"]})
+        _audit(ws, "dsr_export", data["request_id"], {"tables": data["counts"]})
     if output:
         output.write_text(json.dumps(data, indent=2, default=str))
     if json_ and not output:
@@ -75,27 +75,53 @@ def erase_cmd(workspace: WorkspaceOpt = None, email: EmailOpt = None, phone: Pho
               compact_db: Annotated[bool, typer.Option(
                   "--compact/--no-compact",
                   help="Rewrite the database file so no freed block keeps the data")] = True,
+              dry_run: Annotated[bool, typer.Option(
+                  "--dry-run", help="List what would be removed, per table and file; "
+                  "change nothing")] = False,
               json_: JsonOpt = False) -> None:
     from idic.privacy.dsr import compact, erase_subject
     from idic.service.access import open_workspace
 
     path = _path(workspace)
-    with open_workspace(path) as ws:
+    with open_workspace(path, read_only=dry_run) as ws:
         receipt = erase_subject(ws, email=email, phone=phone, customer_id=customer_id,
-                                source=source, source_record_id=source_record_id)
-        _audit(ws, "dsr_erasure", receipt["request_id"],
-               {"tables": receipt["tables"], "files": len(receipt["files"]),
-                "rows_removed": receipt["rows_removed"]})
-        if compact_db:  # still announced by our request marker: the server stays out
+                                source=source, source_record_id=source_record_id,
+                                dry_run=dry_run)
+        if not dry_run:
+            _audit(ws, "dsr_erasure", receipt["request_id"],
+                   {"tables": receipt["tables"], "files": len(receipt["files"]),
+                    "rows_removed": receipt["rows_removed"]})
+        if compact_db and not dry_run:  # still announced by our request marker
             ws.close()
             compact(path)
             receipt["compacted"] = True
     if json_:
         emit_json(receipt)
         return
-    out.print(f"erased: {receipt['rows_removed']:,} rows; request {receipt['request_id']}")
-    for name, n in {**receipt["tables"], **receipt["files"]}.items():
-        out.print(f"  {name}: {n:,}")
+    _print_receipt(receipt)
+
+
+def _print_receipt(r: dict[str, Any]) -> None:
+    verb = "would remove" if r["dry_run"] else "erased"
+    head = f"{verb}: {r['rows_removed']:,} rows"
+    out.print(head + ("" if r["dry_run"] else f"; request {r['request_id']}"), highlight=False)
+    sections = (("rows removed", {**r["tables"], **r["files"]}),
+                ("their side of a link cleared", r["unlinked"]),
+                ("mentions redacted (rows of tables; values in files)",
+                 {**r["redacted"], **r["files_redacted"]}))
+    for title, items in sections:
+        if items:
+            out.print(f"  {title}:", highlight=False)
+            for name, n in items.items():
+                out.print(f"    {name}: {n:,}", highlight=False)
+    shared = r["subject"].get("shared_identifiers_kept") or {}
+    if shared:
+        out.print("  kept (shared with other customers): " + ", ".join(
+            f"{n} {k}" for k, n in shared.items()), highlight=False)
+    for f in r["files_not_swept"]:
+        out.print(f"  [yellow]not swept[/]: {f['file']} ({f['reason']})", highlight=False)
+    if r.get("report_rebuilt"):
+        out.print(f"  rebuilt: {r['report_rebuilt']}", highlight=False)
 
 
 @app.command("consents", help="Current consents (and history) of a customer.")

@@ -66,6 +66,27 @@ class Engine(ABC):
     def delete_where(self, name: str, predicate: Callable[[ir.Table], ir.BooleanValue]) -> int:
         """Delete the rows of ``name`` matching ``predicate``; returns the number removed."""
 
+    def update_where(self, name: str, predicate: Callable[[ir.Table], ir.BooleanValue],
+                     assign: Callable[[ir.Table], dict[str, ir.Value]]) -> int:
+        """Set columns of the rows of ``name`` matching ``predicate`` to the expressions
+        ``assign(t)`` gives (evaluated on the old row); returns the number of rows changed.
+        Portable default: rewrite the table."""
+        t = self.table(name)
+        cond = predicate(t).fill_null(False)
+        n = int(t.filter(cond).count().execute())
+        if n:
+            new = assign(t)
+            self.create_table(name, t.mutate(**{c: ibis.ifelse(cond, v.cast(t[c].type()), t[c])
+                                                for c, v in new.items()}))
+        return n
+
+    #: how a regular-expression replacement refers to capture group 1 (``\\1`` or ``$1``)
+    regex_group_ref: str = "$"
+
+    def regex_group(self, n: int) -> str:
+        """Capture group ``n`` in the replacement text of ``re_replace`` on this backend."""
+        return f"{self.regex_group_ref}{n}"
+
     def drop_table(self, name: str) -> None:
         if self.has_table(name):
             self.con.drop_table(name)

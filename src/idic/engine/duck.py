@@ -102,6 +102,17 @@ class DuckDBEngine(Engine):
         self.raw.execute(f'DELETE FROM "{name}" WHERE {cond}')
         return int(n)
 
+    regex_group_ref = "\\"
+
+    def update_where(self, name: str, predicate: Callable[[ir.Table], ir.BooleanValue],
+                     assign: Callable[[ir.Table], dict[str, ir.Value]]) -> int:
+        t = self.table(name)
+        cond_sql, sets = _update_parts(self._sql(t.filter(predicate(t)).select(**assign(t))))
+        n = self.raw.execute(f'SELECT count(*) FROM "{name}" WHERE {cond_sql}').fetchone()[0]
+        if n:
+            self.raw.execute(f'UPDATE "{name}" SET {sets} WHERE {cond_sql}')
+        return int(n)
+
     def stage(self, expr: ir.Table, name: str, *, line_start: int | None = None) -> ir.Table:
         # insertion order is preserved (DuckDB's preserve_insertion_order), so rowid is the
         # input order: cheaper than a ROW_NUMBER() window, which runs on one thread
@@ -196,6 +207,23 @@ class DuckDBEngine(Engine):
 
     def close(self) -> None:
         self.con.disconnect()
+
+
+def _update_parts(select_sql: str) -> tuple[str, str]:
+    """(WHERE condition, ``"col" = expr, ...``) of a compiled ``SELECT e AS col ... WHERE``."""
+    import sqlglot
+
+    tree = sqlglot.parse_one(select_sql, read="duckdb")
+    for col in tree.find_all(sqlglot.exp.Column):
+        col.set("table", None)
+    where = tree.args.get("where")
+    cond = "TRUE" if where is None else where.this.sql(dialect="duckdb")
+    sets = []
+    for e in tree.expressions:
+        alias = e.alias_or_name
+        value = e.this if isinstance(e, sqlglot.exp.Alias) else e
+        sets.append(f'"{alias}" = {value.sql(dialect="duckdb")}')
+    return cond, ", ".join(sets)
 
 
 def _where_clause(select_sql: str) -> str:

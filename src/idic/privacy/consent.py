@@ -17,8 +17,10 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from idic.ingest.loader import IngestResult, ingest_records
+from idic.privacy.tombstones import CUSTOMER_SOURCE
 
-CUSTOMER_SOURCE = "idic"
+__all__ = ["CUSTOMER_SOURCE", "consent_history", "consents_of", "current_consents",
+           "record_consents", "with_customer_id"]
 
 
 def with_customer_id(ws, t: ir.Table, col: str = "source_customer_id") -> ir.Table:

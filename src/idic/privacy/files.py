@@ -1,153 +1,283 @@
 """Personal data in the workspace *folder*: source files (demo-data/*.csv|parquet|json...),
-reports, leftovers. Erasure rewrites them without the subject's rows."""
+exports, reports, leftovers. Swept field by field on exact values, never by substring.
+
+- **Tables in files** (CSV, TSV, Parquet; also ``.gz``): a row is the subject's when one of
+  its identifier fields equals one of theirs after the loader's normalisation (e-mail
+  trimmed and lower-cased, phone in E.164 read with the row's ``country``, handle, cookie or
+  device id, ``source`` + record id, a customer id, or a bare record id in an id column such
+  as ``customer_id`` or ``cust``). Such rows are removed. A row linking two people
+  (``referrer_id``/``referred_id``) loses only the subject's side. Any other field holding
+  one of their identifiers as a whole token is redacted in place.
+- **Segment JSON** (a message, a ``{"batch": [...]}``, an array, JSON lines): a message is
+  theirs by ``userId``/``anonymousId``/``previousId`` or by the e-mail/phone in its traits;
+  other messages have matching tokens redacted.
+- **Other text files** (an HTML report, logs): matching tokens are redacted; lines are kept.
+- **Never touched**: the database, the workspace's settings, keys and secret, identify's
+  models, Spark's table folders (the engine erases those). Files that cannot be read as any
+  of the above (binary formats, over :data:`MAX_TEXT_BYTES`) are listed as not swept, with
+  the reason, so the receipt says what a person must check by hand.
+"""
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import os
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from idic.privacy.subject import Subject
+from idic.privacy import mentions
+from idic.privacy.identifiers import e164_loose
+from idic.privacy.subject import SIDE_PAIR, Subject
 from idic.privacy.tombstones import ANON_COLUMNS, PAIR_COLUMNS
 
-#: never rewritten: the database (handled by SQL), secrets and locks
-SKIP_NAMES = ("idic.duckdb", "idic.duckdb.wal", "api-keys.json", ".idic-secret",
-              ".api-keys.lock", "workspace.json")
+#: never read nor rewritten: the database, settings, secrets, locks
+SKIP_NAMES = frozenset({"idic.duckdb", "idic.duckdb.wal", "api-keys.json", ".idic-secret",
+                        ".api-keys.lock", "workspace.json"})
+#: folders of workspace machinery (relative to the workspace root)
+SKIP_DIRS = frozenset({"models", "spark"})
 MAX_TEXT_BYTES = 200 * 1024 * 1024
+#: column names that hold a (bare) customer or record id
+ID_COLUMN = re.compile(r"^(source_)?(customer|cust|client|member|user|account|shopper|buyer)"
+                       r"(_?(id|key|no|number|ref))?$", re.I)
+MESSAGE_ID_KEYS = ("userId", "user_id", "anonymousId", "anonymous_id", "previousId")
 
 
-def _mask(df: pd.DataFrame, s: Subject) -> pd.Series:
-    keys = s.keys
-    m = pd.Series(False, index=df.index)
-    for c in df.columns:
-        if not (df[c].dtype == object or pd.api.types.is_string_dtype(df[c])):
-            continue
-        col = df[c].astype("string").fillna("")
-        low = col.str.lower()
-        for e in s.emails:
-            m |= low.str.contains(e, regex=False)
-        for p in s.phones:
-            m |= col.str.contains(p, regex=False)
-        if keys:
-            m |= col.isin(keys)
-        if c in PAIR_COLUMNS and "source" in df.columns:
-            m |= (df["source"].astype("string").fillna("") + ":" + col).isin(keys)
-        if c in ANON_COLUMNS and s.anon:
-            m |= col.isin(s.anon)
-        if c == "social_handle" and s.handles:
-            m |= low.str.strip().isin(s.handles)
-    return m
+@dataclass
+class FileSweep:
+    removed: dict[str, int] = field(default_factory=dict)   # rows / messages removed
+    redacted: dict[str, int] = field(default_factory=dict)  # values redacted in place
+    not_swept: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, rel: str, removed: int, redacted: int) -> None:
+        if removed:
+            self.removed[rel] = removed
+        if redacted:
+            self.redacted[rel] = redacted
 
 
-def _message_matches(text: str, msg: object, s: Subject) -> bool:
-    low = text.lower()
-    if any(e in low for e in s.emails) or any(p in text for p in s.phones):
-        return True
-    if isinstance(msg, dict):
-        rids = {r for _, r in s.records}
-        for k in ("userId", "user_id", "anonymousId", "anonymous_id", "previousId"):
+class _Matcher:
+    """The subject's identifiers, ready for field-by-field comparison."""
+
+    def __init__(self, s: Subject) -> None:
+        self.s = s
+        self.keys = s.keys
+        self.rx = mentions.compile_py(s.text_pattern())
+
+    def redact(self, text: str) -> tuple[str, int]:
+        if self.rx is None or not text:
+            return text, 0
+        return mentions.redact_text(text, self.rx)
+
+    def message_is_theirs(self, msg: dict[str, Any]) -> bool:
+        s = self.s
+        for k in MESSAGE_ID_KEYS:
             v = msg.get(k)
-            if v is not None and (str(v) in rids or str(v) in s.anon or str(v) in s.keys):
+            if v is None:
+                continue
+            v = str(v)
+            src = msg.get("source")
+            if v in s.anon or v in s.user_ids or v in self.keys or (
+                    src is not None and f"{src}:{v}" in self.keys):
                 return True
-    return False
+        for part in ("traits", "properties", "context"):
+            d = msg.get(part)
+            if part == "context" and isinstance(d, dict):
+                d = d.get("traits")
+            if not isinstance(d, dict):
+                continue
+            e, p = d.get("email"), d.get("phone")
+            if isinstance(e, str) and e.strip().lower() in s.emails:
+                return True
+            if isinstance(p, str) and e164_loose(p, d.get("country")) in s.phones:
+                return True
+        return False
+
+    def redact_obj(self, obj: Any) -> tuple[Any, int]:
+        """``obj`` (parsed JSON) with matching tokens in its strings redacted."""
+        if isinstance(obj, str):
+            return self.redact(obj)
+        if isinstance(obj, list):
+            out, n = [], 0
+            for v in obj:
+                v2, k = self.redact_obj(v)
+                out.append(v2)
+                n += k
+            return out, n
+        if isinstance(obj, dict):
+            res, n = {}, 0
+            for k, v in obj.items():
+                v2, c = self.redact_obj(v)
+                res[k] = v2
+                n += c
+            return res, n
+        return obj, 0
+
+
+def _owned_rows(df: pd.DataFrame, m: _Matcher) -> tuple[pd.Series, dict[str, pd.Series]]:
+    """(rows that are the subject's, {party column: rows where that side is theirs})."""
+    s = m.s
+    cols = list(df.columns)
+    src = df["source"].astype("string").fillna("") if "source" in df.columns else None
+    country = df["country"].astype("string").fillna("") if "country" in df.columns else None
+    keys = m.keys
+    parties = [c for c in SIDE_PAIR if c in cols and src is not None]
+    parties += [c for c in cols if c.endswith("_customer_id") and c != "source_customer_id"]
+    if "customer_id" in cols and parties:
+        parties.append("customer_id")
+    if len(parties) < 2:
+        parties = []
+    hit = pd.Series(False, index=df.index)
+    side: dict[str, pd.Series] = {}
+    for c in cols:
+        col = df[c].astype("string").fillna("")
+        low = c.lower()
+        mine = col.isin(keys)
+        if src is not None and c in PAIR_COLUMNS:
+            mine |= (src + ":" + col).isin(keys)
+        if ID_COLUMN.search(low) and s.user_ids:
+            mine |= col.isin(s.user_ids)
+        if c in parties:
+            side[c] = mine
+            continue
+        if c in ANON_COLUMNS and s.anon:
+            mine |= col.isin(s.anon)
+        if "email" in low and s.emails:
+            mine |= col.str.strip().str.lower().isin(s.emails)
+        if "phone" in low and s.phones:
+            ctry = country if country is not None else pd.Series("", index=df.index)
+            norm = pd.Series([e164_loose(v, k) if v else None for v, k in zip(col, ctry,
+                                                                                strict=True)],
+                             index=df.index, dtype="string")
+            mine |= norm.isin(s.phones).fillna(False)
+        if low == "social_handle" and s.handles:
+            mine |= col.str.strip().str.lower().isin(s.handles)
+        hit |= mine.fillna(False).astype(bool)
+    if side:
+        present = [df[c].astype("string").fillna("") != "" for c in side]
+        every = pd.Series(True, index=df.index)
+        some = pd.Series(False, index=df.index)
+        for p, mine in zip(present, side.values(), strict=True):
+            every &= ~p | mine
+            some |= mine
+        hit |= every & some
+    return hit, side
+
+
+def _sweep_frame(df: pd.DataFrame, m: _Matcher) -> tuple[pd.DataFrame, int, int]:
+    """(rows kept, with the subject's side cleared and tokens redacted; removed; redacted)."""
+    hit, side = _owned_rows(df, m)
+    keep = df[~hit].copy()
+    redacted = 0
+    for c, mine in side.items():
+        clear = mine[~hit]
+        redacted += int(clear.sum())
+        keep.loc[clear[clear].index, c] = None
+    if m.rx is not None:
+        for c in keep.columns:
+            if not (keep[c].dtype == object or pd.api.types.is_string_dtype(keep[c])):
+                continue
+            rx = m.rx
+            found = keep[c].map(lambda v, rx=rx: isinstance(v, str) and bool(rx.search(v)))
+            if found.any():
+                for i in found[found].index:
+                    keep.at[i, c], n = m.redact(str(keep.at[i, c]))
+                    redacted += n
+    return keep, int(hit.sum()), redacted
+
+
+def _read_bytes(path: Path) -> bytes:
+    data = path.read_bytes()
+    return gzip.decompress(data) if path.suffix.lower() == ".gz" else data
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    if path.suffix.lower() == ".gz":
+        data = gzip.compress(data, mtime=0)
     tmp = path.with_name(path.name + ".idic-tmp")
-    with open(tmp, "wb") as f:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
 
 
-def _sweep_table_file(path: Path, s: Subject, kind: str) -> int:
+def _table_file(path: Path, kind: str, m: _Matcher, dry: bool) -> tuple[int, int]:
+    raw = _read_bytes(path)
     if kind == "parquet":
-        df = pd.read_parquet(path)
+        df = pd.read_parquet(io.BytesIO(raw))
     else:
-        sep = "\t" if path.suffix.lower() == ".tsv" else ","
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, sep=sep)
-    m = _mask(df, s)
-    n = int(m.sum())
-    if n:
-        keep = df[~m]
+        sep = "\t" if kind == "tsv" else ","
+        df = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, sep=sep)
+    keep, removed, redacted = _sweep_frame(df, m)
+    if (removed or redacted) and not dry:
         if kind == "parquet":
-            tmp = path.with_name(path.name + ".idic-tmp")
-            keep.to_parquet(tmp, index=False)
-            os.replace(tmp, path)
+            buf = io.BytesIO()
+            keep.to_parquet(buf, index=False)
+            _write_atomic(path, buf.getvalue())
         else:
             _write_atomic(path, keep.to_csv(index=False, sep=sep).encode())
-    return n
+    return removed, redacted
 
 
-def _sweep_json(path: Path, s: Subject) -> int:
-    text = path.read_text()
+def _json_file(path: Path, m: _Matcher, dry: bool) -> tuple[int, int]:
+    text = _read_bytes(path).decode("utf-8")
     try:
         doc = json.loads(text)
     except ValueError:
-        return _sweep_lines(path, s, parse=True)
-    items = doc.get("batch") if isinstance(doc, dict) and isinstance(doc.get("batch"), list) \
-        else doc if isinstance(doc, list) else None
-    if items is None:
-        if _message_matches(text, doc, s):
-            path.unlink()
-            return 1
-        return 0
-    keep = [m for m in items if not _message_matches(json.dumps(m), m, s)]
-    n = len(items) - len(keep)
-    if n:
-        out = {**doc, "batch": keep} if isinstance(doc, dict) else keep
-        _write_atomic(path, json.dumps(out).encode())
-    return n
+        return _lines_file(path, m, dry, text=text)
+    batch = isinstance(doc, dict) and isinstance(doc.get("batch"), list)
+    items = doc["batch"] if batch else doc if isinstance(doc, list) else None
+    if items is None:  # one document: a single Segment message, or anything else
+        if isinstance(doc, dict) and "type" in doc and m.message_is_theirs(doc):
+            new: Any = []
+            removed, redacted = 1, 0
+        else:
+            new, redacted = m.redact_obj(doc)
+            removed = 0
+    else:
+        keep = [x for x in items if not (isinstance(x, dict) and m.message_is_theirs(x))]
+        removed = len(items) - len(keep)
+        keep, redacted = m.redact_obj(keep)
+        new = {**doc, "batch": keep} if batch else keep
+    if (removed or redacted) and not dry:
+        _write_atomic(path, json.dumps(new).encode())
+    return removed, redacted
 
 
-def _sweep_lines(path: Path, s: Subject, *, parse: bool) -> int:
-    lines = path.read_text().splitlines(keepends=True)
-    keep = []
-    for line in lines:
+def _lines_file(path: Path, m: _Matcher, dry: bool, *, text: str | None = None,
+                parse: bool = True) -> tuple[int, int]:
+    text = _read_bytes(path).decode("utf-8") if text is None else text
+    keep, removed, redacted = [], 0, 0
+    for line in text.splitlines(keepends=True):
         msg = None
-        if parse:
+        if parse and line.strip():
             try:
                 msg = json.loads(line)
             except ValueError:
                 msg = None
-        if not _message_matches(line, msg, s):
-            keep.append(line)
-    n = len(lines) - len(keep)
-    if n:
+        if isinstance(msg, dict) and m.message_is_theirs(msg):
+            removed += 1
+            continue
+        line, n = m.redact(line)
+        redacted += n
+        keep.append(line)
+    if (removed or redacted) and not dry:
         _write_atomic(path, "".join(keep).encode())
-    return n
+    return removed, redacted
 
 
-def sweep_files(root: Path, s: Subject) -> dict[str, int]:
-    """Remove the subject's rows / messages / lines from every file under ``root``."""
-    out: dict[str, int] = {}
-    for dirpath, _dirs, names in os.walk(root):
-        for name in names:
-            path = Path(dirpath) / name
-            if name in SKIP_NAMES or name.startswith("idic.duckdb") or name.endswith(".idic-tmp"):
-                continue
-            suffix = path.suffix.lower()
-            try:
-                if suffix in (".csv", ".tsv"):
-                    n = _sweep_table_file(path, s, "csv")
-                elif suffix in (".parquet", ".pq"):
-                    n = _sweep_table_file(path, s, "parquet")
-                elif suffix == ".json":
-                    n = _sweep_json(path, s)
-                elif suffix in (".jsonl", ".ndjson"):
-                    n = _sweep_lines(path, s, parse=True)
-                elif path.stat().st_size <= MAX_TEXT_BYTES and _is_text(path):
-                    n = _sweep_lines(path, s, parse=False)
-                else:
-                    n = 0
-            except FileNotFoundError:  # removed meanwhile (a spool file flushed)
-                n = 0
-            if n:
-                out[str(path.relative_to(root))] = n
-    return out
+def _inner_suffix(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    return suffixes[-1] if suffixes else ""
 
 
 def _is_text(path: Path) -> bool:
@@ -160,3 +290,53 @@ def _is_text(path: Path) -> bool:
     except UnicodeDecodeError:
         return False
     return True
+
+
+def _skipped(root: Path, path: Path) -> bool:
+    rel = path.relative_to(root)
+    name = path.name
+    return (name in SKIP_NAMES or name.startswith("idic.duckdb") or name.endswith(".idic-tmp")
+            or (len(rel.parts) > 1 and rel.parts[0] in SKIP_DIRS))
+
+
+def sweep_files(root: Path, s: Subject, *, dry_run: bool = False) -> FileSweep:
+    """Remove (or, with ``dry_run``, count) the subject's rows, messages and mentions in
+    every file under ``root``."""
+    m = _Matcher(s)
+    out = FileSweep()
+    for dirpath, dirs, names in os.walk(root):
+        dirs.sort()
+        for name in sorted(names):
+            path = Path(dirpath) / name
+            if _skipped(root, path):
+                continue
+            rel = str(path.relative_to(root))
+            kind = _inner_suffix(path)
+            try:
+                size = path.stat().st_size
+                if size > MAX_TEXT_BYTES:
+                    out.not_swept.append({"file": rel, "reason": f"larger than "
+                                          f"{MAX_TEXT_BYTES // 2**20} MB: check it by hand"})
+                    continue
+                if kind in (".csv", ".tsv"):
+                    n = _table_file(path, kind[1:], m, dry_run)
+                elif kind in (".parquet", ".pq"):
+                    n = _table_file(path, "parquet", m, dry_run)
+                elif kind == ".json":
+                    n = _json_file(path, m, dry_run)
+                elif kind in (".jsonl", ".ndjson"):
+                    n = _lines_file(path, m, dry_run)
+                elif path.suffix.lower() != ".gz" and _is_text(path):
+                    n = _lines_file(path, m, dry_run, parse=False)
+                else:
+                    out.not_swept.append({"file": rel, "reason": "not a format idic can "
+                                          "read (binary): check it by hand or delete it"})
+                    continue
+            except FileNotFoundError:  # removed meanwhile (a spool file flushed)
+                continue
+            except (ValueError, UnicodeDecodeError, OSError, pd.errors.ParserError) as exc:
+                out.not_swept.append({"file": rel, "reason": f"could not be read: "
+                                      f"{type(exc).__name__}: {str(exc)[:200]}"})
+                continue
+            out.add(rel, *n)
+    return out

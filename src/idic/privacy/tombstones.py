@@ -18,6 +18,9 @@ import pyarrow as pa
 
 from idic.privacy.roles import workspace_secret
 
+#: consents recorded by customer id (``POST /v1/consents``) carry this source
+CUSTOMER_SOURCE = "idic"
+
 TOMBSTONES = "tombstones"
 REASON = "erased (GDPR art. 17)"
 TOMBSTONE_SCHEMA = pa.schema([("kind", pa.string()), ("hash", pa.string()),
@@ -62,6 +65,27 @@ def add(ws, items: list[tuple[str, str]], request_id: str) -> int:
     return fresh.num_rows
 
 
+def erased_before(ws, ident: dict[str, str]) -> str | None:
+    """The request id that erased one of the (normalised) identifiers ``ident``, if any."""
+    if not ws.engine.has_table(TOMBSTONES):
+        return None
+    items = [(k, ident[f]) for k, f in (("email", "email"), ("phone", "phone"),
+                                        ("customer", "customer_id")) if ident.get(f)]
+    if ident.get("source") and ident.get("source_record_id"):
+        items.append(("record", f"{ident['source']}:{ident['source_record_id']}"))
+    if not items:
+        return None
+    tomb = ws.table(TOMBSTONES)
+    hashes = [hash_value(ws, k, v) for k, v in items]
+    hit = ws.engine.to_arrow(tomb.filter(tomb.hash.isin(hashes)).select("request_id")
+                             .limit(1)).to_pylist()
+    return hit[0]["request_id"] if hit else None
+
+
+#: where an e-mail or phone hides in an event's JSON (identify traits, properties, context)
+_JSON_FIELD = r'"{key}"\s*:\s*"([^"]*)"'
+
+
 def _checks(ws, t: ir.Table) -> list[ir.StringValue]:
     """Hash expressions of every identifier column of ``t`` (the loader's staged rows)."""
     cols = set(t.columns)
@@ -69,6 +93,16 @@ def _checks(ws, t: ir.Table) -> list[ir.StringValue]:
     for c in PAIR_COLUMNS:
         if c in cols and "source" in cols:
             out.append(("record", t.source.concat(":", t[c])))
+    if "source" in cols and "source_customer_id" in cols:  # a consent given by customer id
+        out.append(("customer", ibis.ifelse(t.source == CUSTOMER_SOURCE,
+                                            t.source_customer_id, ibis.null(dt.string))))
+    out += [("customer", t[c]) for c in cols
+            if (c == "customer_id" or c.endswith("_customer_id")) and c != "source_customer_id"]
+    for c in ("properties", "context"):  # an identify call's traits carry e-mail and phone
+        if c in cols:
+            for key in ("email", "phone"):
+                v = t[c].cast(dt.string).re_extract(_JSON_FIELD.format(key=key), 1).nullif("")
+                out.append((key, v.strip().lower() if key == "email" else v.strip()))
     for c in ANON_COLUMNS:
         if c in cols:
             out.append(("anon", t[c]))

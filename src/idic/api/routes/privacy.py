@@ -50,7 +50,7 @@ def post_consents(body: Consent | ConsentBatch, request: Request,
 
 
 def _ident(body: SubjectRequest) -> dict[str, Any]:
-    return body.model_dump(exclude={"compact"}, exclude_none=True)
+    return body.model_dump(exclude={"compact", "dry_run"}, exclude_none=True)
 
 
 @router.post("/privacy/export", summary="Everything held on a person (GDPR arts. 15, 20)")
@@ -60,7 +60,7 @@ def privacy_export(body: SubjectRequest, request: Request,
     st.collector.flush()  # events acknowledged but not yet ingested belong in the export
     with st.gate.use() as ws:
         out = export_subject(ws, **_ident(body))
-    st.audit_event(request, principal, "dsr_export",
+    st.audit_event(request, principal, "dsr_export", target=out["request_id"],
                    detail={"tables": out["counts"]})
     return out
 
@@ -70,6 +70,9 @@ def privacy_erasure(body: SubjectRequest, request: Request,
                     principal: Principal = Depends(require_role(*PRIVACY))) -> dict[str, Any]:
     st = request.app.state.idic
     st.collector.flush()
+    if body.dry_run:
+        with st.gate.use() as ws:
+            return erase_subject(ws, **_ident(body), dry_run=True)
     with st.gate.use(write=True) as ws:
         receipt = erase_subject(ws, **_ident(body))
         if body.compact:
