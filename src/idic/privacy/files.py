@@ -137,7 +137,8 @@ def _owned_rows(df: pd.DataFrame, m: _Matcher) -> tuple[pd.Series, dict[str, pd.
     for c in cols:
         col = df[c].astype("string").fillna("")
         low = c.lower()
-        mine = col.isin(keys)
+        key_col = c in PAIR_COLUMNS or ID_COLUMN.search(low) or low.endswith("customer_id")
+        mine = col.isin(keys if key_col else m.s.distinctive_keys)
         if src is not None and c in PAIR_COLUMNS:
             mine |= (src + ":" + col).isin(keys)
         if ID_COLUMN.search(low) and s.user_ids:

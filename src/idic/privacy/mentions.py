@@ -18,15 +18,22 @@ import ibis.expr.types as ir
 REDACTED = "[erased]"
 #: characters that continue an e-mail, phone, handle or id token on either side
 _LEFT = r"(^|[^A-Za-z0-9._%+@-])"
-_RIGHT = r"(\.?(?:$|[^A-Za-z0-9_%+@-]))"
+_RIGHT = r"(\.*(?:$|[^A-Za-z0-9_%+@.-]))"
 
 
-def pattern(needles: Iterable[str]) -> str | None:
-    """A case-insensitive pattern matching any of ``needles`` as a whole token."""
-    alts = sorted({n for n in needles if n}, key=lambda n: (-len(n), n))
-    if not alts:
+def _alts(needles: Iterable[str]) -> str:
+    return "|".join(re.escape(n) for n in sorted({n for n in needles if n},
+                                                 key=lambda n: (-len(n), n)))
+
+
+def pattern(needles: Iterable[str], *, folded: Iterable[str] = ()) -> str | None:
+    """A pattern matching any of ``needles`` (exact case) or of ``folded`` (any case: e-mails,
+    handles) as a whole token."""
+    exact, fold = _alts(needles), _alts(folded)
+    parts = ([f"(?i:{fold})"] if fold else []) + ([exact] if exact else [])
+    if not parts:
         return None
-    return "(?i)" + _LEFT + "(?:" + "|".join(re.escape(n) for n in alts) + ")" + _RIGHT
+    return _LEFT + "(?:" + "|".join(parts) + ")" + _RIGHT
 
 
 def search(col: ir.StringValue, pat: str) -> ir.BooleanValue:

@@ -84,9 +84,22 @@ class Subject:
                 "handles": len(self.handles), "anonymous_ids": len(self.anon),
                 "shared_identifiers_kept": dict(self.shared)}
 
+    @property
+    def distinctive_keys(self) -> set[str]:
+        """Keys long and specific enough to look for outside key columns (``cus_…``,
+        ``web:W-0000123``; not ``1`` nor ``:``)."""
+        return {k for k in self.keys if distinctive(k)}
+
     def text_pattern(self) -> str | None:
-        """Tokens to look for in free text: e-mails, phones, handles, customer ids, keys."""
-        return mentions.pattern(self.emails | self.phones | self.handles | self.keys)
+        """Tokens to look for in free text: e-mails, phones, handles, distinctive keys."""
+        return mentions.pattern(self.phones | self.distinctive_keys,
+                                folded=self.emails | self.handles)
+
+
+def distinctive(key: str) -> bool:
+    """Whether a key is safe to look for in any column or text: 5+ characters, 3+ of them
+    letters or digits."""
+    return len(key) >= 5 and sum(ch.isalnum() for ch in key) >= 3
 
 
 def _strings(t: ir.Table) -> list[str]:
@@ -141,7 +154,9 @@ def owned(t: ir.Table, s: Subject, *, name: str = "") -> ir.BooleanValue | None:
                       for c in PAIR_COLUMNS if c in cols and c not in parties]
         conds += [t[c].cast("string").isin(keys) for c in cols
                   if _is_customer_col(c) and c not in parties]
-        conds += [t[c].isin(keys) for c in _strings(t) if c not in parties]
+        wide = sorted(s.distinctive_keys)
+        if wide:
+            conds += [t[c].isin(wide) for c in _strings(t) if c not in parties]
     if s.anon:
         conds += [t[c].cast("string").isin(sorted(s.anon)) for c in ANON_COLUMNS if c in cols]
     if s.user_ids and "user_id" in cols:
@@ -212,8 +227,8 @@ def resolve(ws, *, email: str | None = None, phone: str | None = None,
         records.add((source, source_record_id))
     if customer_id:
         cids.add(customer_id)
-        if ":" in customer_id:  # a pre-identify key is a source record
-            src, rid = customer_id.split(":", 1)
+        src, _, rid = customer_id.partition(":")
+        if src.strip() and rid.strip():  # a pre-identify key is a source record
             records.add((src, rid))
     if (email or phone) and "identities" in have:
         t = ws.table("identities")
