@@ -20,6 +20,7 @@ from idic.cli.common import (
     emit_json,
     open_ws,
     out,
+    output_file,
 )
 from idic.errors import InputError, WorkspaceError
 from idic.workspace import SETTINGS_FILE, Workspace
@@ -148,10 +149,10 @@ def export_cmd(
     suffix = output.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise InputError(f"{output}: expected a .csv or .parquet file name")
+    output_file(output)
     with open_ws(workspace, read_only=True) as ws:
         t = ws.table(table)
         t = t.drop(*[c for c in t.columns if c.startswith("_")]) if table != "quarantine" else t
-        output.parent.mkdir(parents=True, exist_ok=True)
         rows = ws.engine.export(t, output)
     if json_:
         emit_json({"table": table, "output": str(output), "rows": rows})

@@ -20,6 +20,7 @@ from idic.cli.common import (
     emit_json,
     open_ws,
     out,
+    output_file,
 )
 from idic.errors import InputError
 
@@ -102,6 +103,9 @@ def paths(
     from idic.interact.journeys import paths as P
     from idic.interact.journeys.service import workspace_paths
 
+    for path in (output, sankey):
+        if path is not None:
+            output_file(path)
     with _open(workspace, engine) as ws:
         df = workspace_paths(ws, rules=rules)
     if output is not None:
@@ -186,6 +190,9 @@ def map_(
     from idic.interact.journeys.journey_map import render_html
     from idic.interact.journeys.service import journey_map, segment_persons
 
+    for path in (output, table):
+        if path is not None:
+            output_file(path)
     with _open(workspace, engine) as ws:
         persons = segment_persons(ws, segment, segment_table, segment_column) if segment else None
         jm = journey_map(ws, persons=persons, rules=rules,
