@@ -139,13 +139,12 @@ def attribute(
     json_: JsonOpt = False,
 ) -> None:
     """Credit conversions to channels (credits sum to the total conversions)."""
-    from idic.interact.journeys._util import parse_duration
+    from idic.interact.journeys._util import check_choice, parse_duration
     from idic.interact.journeys.attribution import MODELS
     from idic.interact.journeys.attribution import attribute as run_attribute
     from idic.interact.journeys.service import attribute_workspace
 
-    if model not in MODELS:
-        raise InputError(f"unknown attribution model {model!r}; expected one of {', '.join(MODELS)}")
+    check_choice(model, tuple(MODELS), "attribution model")
     if paths_file is not None and workspace is not None:
         raise InputError("give either a paths file or --workspace, not both")
     if paths_file is not None:
