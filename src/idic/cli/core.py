@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,7 +21,7 @@ from idic.cli.common import (
     out,
     output_file,
 )
-from idic.errors import InputError, WorkspaceError
+from idic.errors import InputError
 from idic.workspace import SETTINGS_FILE, Workspace
 
 
@@ -217,19 +216,18 @@ def demo_cmd(
     customers: Annotated[int, typer.Option(help="Number of true customers to generate")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data)")] = 42,
     engine: EngineOpt = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the folder even if it is an idic workspace holding user keys, "
+                        "data or decisions (a folder that is not a workspace is never deleted)")
+    ] = False,
     json_: JsonOpt = False,
 ) -> None:
+    """Replaces the folder only if it is an unchanged demo workspace (or with --force)."""
     from idic.demo import run_demo
+    from idic.demo_guard import clear_for_demo
 
     path = Path(workspace or "idic-workspace")
-    if path.exists() and any(path.iterdir()):
-        settings = path / SETTINGS_FILE
-        import json
-
-        if not settings.exists() or not json.loads(settings.read_text()).get("demo"):
-            raise WorkspaceError(f"{path} exists and is not a demo workspace; refusing to "
-                                 "replace it", hint="pass another --workspace folder")
-        shutil.rmtree(path)
+    clear_for_demo(path, force=force)
     t0 = time.perf_counter()
     with _progress(not json_) as bar:
         task = bar.add_task("demo", total=None)
