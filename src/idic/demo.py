@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from idic.demo_guard import record_demo_files
 from idic.pipeline import available_stages
 from idic.workspace import SETTINGS_FILE, Workspace
 
@@ -35,10 +36,13 @@ def run_demo(path: Path, *, customers: int = 20_000, seed: int = 42, engine: str
                             progress=lambda msg, frac: say(f"generating: {msg}", frac))
         ingest: dict[str, Any] = {}
         files = manifest.files
+        resend = manifest.resend
+        # what the demo loads, so a later `idic demo` can tell its loads from a user's
+        record_demo_files(path, [data_dir / name for name in files.values()]
+                          + ([data_dir / resend["file"]] if resend else []))
         for i, (kind, name) in enumerate(files.items()):
             say(f"ingesting {kind}", i / max(len(files), 1))
             ingest[kind] = ws.ingest(kind, data_dir / name).to_dict()
-        resend = manifest.resend
         if resend:
             # the tills' late re-send: duplicates and broken rows, checked against truth
             say("ingesting the tills' re-send")

@@ -63,5 +63,91 @@ def test_demo_refuses_to_replace_a_real_workspace(tmp_path: Path) -> None:
     runner.invoke(app, ["init", "--workspace", str(ws)], catch_exceptions=False)
     res = runner.invoke(app, ["demo", "--workspace", str(ws), "--customers", "50"])
     assert res.exit_code == 4
-    assert "not a demo workspace" in res.stderr
+    assert "not a demo workspace" in res.stderr and "hint: pass --force" in res.stderr
     assert (ws / "workspace.json").exists()
+
+
+def _snapshot(ws: Path) -> dict[str, int]:
+    """Every file under the workspace with its size: 'deletes nothing' means this is equal."""
+    return {str(p.relative_to(ws)): p.stat().st_size for p in ws.rglob("*") if p.is_file()}
+
+
+def _refused(ws: Path, reason: str) -> None:
+    before = _snapshot(ws)
+    res = runner.invoke(app, ["demo", "--workspace", str(ws), "--customers", "100"])
+    assert res.exit_code == 4, res.output
+    assert res.stderr.startswith(f"error: {ws} is not an unchanged demo workspace; refusing "
+                                 "to replace it: "), res.stderr
+    assert reason in res.stderr and "hint: pass --force to replace it" in res.stderr
+    assert _snapshot(ws) == before
+
+
+def test_demo_replaces_only_an_unchanged_demo_workspace(tmp_path: Path) -> None:
+    """Re-running `idic demo` used to delete any demo workspace, the user's keys and data
+    included; now keys, data loaded by hand, analyst decisions or unknown files stop it."""
+    from idic.demo_guard import changes
+    from idic.identify import cluster as cl
+    from idic.workspace import Workspace
+
+    ws = tmp_path / "demo"
+    res = runner.invoke(app, ["demo", "--workspace", str(ws), "--customers", "100", "--json"])
+    assert res.exit_code == 0, res.output
+    settings = json.loads((ws / "workspace.json").read_text())
+    assert len(settings["demo_files"]) == 9  # 8 generated files + the tills' re-send
+    assert changes(ws) == []
+
+    keys = runner.invoke(app, ["keys", "create", "--role", "admin", "--workspace", str(ws)])
+    assert keys.exit_code == 0, keys.output
+    _refused(ws, "it holds API keys (api-keys.json)")
+    (ws / "api-keys.json").unlink()
+
+    mine = tmp_path / "my-orders.csv"
+    mine.write_text("order_id,source,source_customer_id,ordered_at,amount,currency\n"
+                    "MY-1,web,W-1,2024-01-02,10.50,EUR\n")
+    assert runner.invoke(app, ["ingest", "orders", str(mine), "--workspace", str(ws)]
+                         ).exit_code == 0
+    _refused(ws, f"it holds 1 load(s) that are not the demo's: orders from {mine}")
+
+    (ws / "notes.txt").write_text("mine")
+    _refused(ws, "it holds files the demo did not write: notes.txt")
+
+    with Workspace.open(ws) as w:
+        rid = w.engine.to_pandas(w.table("identities").limit(1)).iloc[0]
+        cl.add_override(w.engine, "split", f"{rid['source']}:{rid['source_record_id']}")
+    _refused(ws, "it holds 1 identity override(s)")
+
+    res = runner.invoke(app, ["demo", "--workspace", str(ws), "--customers", "100", "--force",
+                              "--json"])
+    assert res.exit_code == 0, res.output
+    assert not (ws / "notes.txt").exists() and not (ws / "api-keys.json").exists()
+    with Workspace.open(ws, read_only=True) as w:
+        files = w.engine.to_pandas(w.table("ingest_log"))["file"].tolist()
+        assert not w.engine.has_table("identity_overrides") or \
+            w.engine.count("identity_overrides") == 0
+    assert len(files) == 9 and all("/demo-data/" in f for f in files)
+    assert changes(ws) == []
+
+    # a demo workspace of an idic that did not keep demo_files: its loads must come from its
+    # own demo-data folder
+    del settings["demo_files"]
+    (ws / "workspace.json").write_text(json.dumps(settings))
+    assert changes(ws) == []
+    assert runner.invoke(app, ["ingest", "orders", str(mine), "--workspace", str(ws)]
+                         ).exit_code == 0
+    assert changes(ws) == [f"it holds 1 load(s) that are not the demo's: orders from {mine}"]
+
+
+def test_demo_never_deletes_a_folder_that_is_not_a_workspace(tmp_path: Path) -> None:
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "precious.jpg").write_text("x")
+    for extra in ([], ["--force"]):
+        res = runner.invoke(app, ["demo", "--workspace", str(folder), "--customers", "50",
+                                  *extra])
+        assert res.exit_code == 4
+        assert "is not an idic workspace" in res.stderr and "never deletes it" in res.stderr
+        assert [p.name for p in folder.iterdir()] == ["precious.jpg"]
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    res = runner.invoke(app, ["demo", "--workspace", str(a_file), "--force"])
+    assert res.exit_code == 4 and a_file.read_text() == "x"

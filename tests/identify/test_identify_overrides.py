@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from idic.cli.identify import app
+from idic.errors import NotFoundError
 from idic.identify import cluster as cl
 from idic.identify.stage import run
 
@@ -71,3 +78,33 @@ def test_rerun_is_idempotent(workspace, add_identities) -> None:
     c2 = workspace.table("customers").order_by("customer_id").execute()
     assert m1.equals(m2) and c1.equals(c2)
     assert s["created"] == s["merged"] == s["split"] == 0
+
+
+def test_override_of_a_record_that_does_not_exist_is_not_found(workspace,
+                                                               add_identities) -> None:
+    """`idic identify merge web:W-1 store:S-9` (the README's old example) used to record an
+    override for records that do not exist, kept forever and doing nothing."""
+    add_identities(workspace, [
+        {"source": "web", "source_record_id": "W-0000012", "email": "a@x.com"},
+        {"source": "store", "source_record_id": "S-0000345", "phone": "+4477001"},
+    ])
+    with pytest.raises(NotFoundError, match=r"record 'store:S-9' is not in identities; "
+                                            r"closest: 'store:S-0000345'"):
+        cl.add_override(workspace.engine, "merge", "web:W-0000012", "store:S-9")
+    with pytest.raises(NotFoundError, match=r"no source 'wbe'; closest: 'web'"):
+        cl.add_override(workspace.engine, "split", "wbe:W-0000012")
+    assert not workspace.engine.has_table(cl.OVERRIDES) or \
+        workspace.engine.count(cl.OVERRIDES) == 0
+    ws = str(workspace.path)
+    workspace.close()
+    runner = CliRunner()
+    for args in (["merge", "web:W-1", "store:S-9"], ["split", "web:W-1"],
+                 ["merge", "web:W-0000012", "store:S-9"]):
+        res = runner.invoke(app, [*args, "--workspace", ws, "--no-run"])
+        assert res.exit_code == 3, (args, res.output)
+        assert res.stderr.startswith("error: record '"), res.stderr
+        assert "hint: " in res.stderr and "Traceback" not in res.output
+    res = runner.invoke(app, ["merge", "web:W-0000012", "store:S-0000345", "--workspace", ws,
+                              "--no-run", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["records"] == ["web:W-0000012", "store:S-0000345"]

@@ -127,10 +127,30 @@ def test_bad_options(workspace) -> None:
         funnel(workspace.engine, "A,B", "1d", mode="loose")
     with pytest.raises(InputError, match="duration"):
         funnel(workspace.engine, "A,B", "soon")
-    with pytest.raises(InputError, match="break down"):
+    load(workspace, [ev("p", "A", 0), ev("p", "B", 1), ev("q", "Added To Cart", 2)])
+    with pytest.raises(InputError, match="unknown breakdown column 'colour'"):
         funnel(workspace.engine, "A,B", "1d", breakdown="colour")
 
 
-def test_empty_workspace_gives_zero_counts(workspace) -> None:
-    res = funnel(workspace.engine, "A,B", "1d")
-    assert [s["count"] for s in res.steps] == [0, 0]
+def test_a_step_absent_from_the_events_is_an_error_naming_the_closest(workspace) -> None:
+    """A typo used to give zeros and look like a funnel nobody gets through."""
+    load(workspace, [ev("p", "A", 0), ev("p", "Added To Cart", 1), ev("p", "Order Completed", 2)])
+    with pytest.raises(InputError) as err:
+        funnel(workspace.engine, "A,Add To Cart,Order Completed", "1d")
+    assert str(err.value) == ("unknown event 'Add To Cart' in the funnel steps; "
+                              "closest: 'Added To Cart'")
+    assert err.value.hint == "known (3): A, Added To Cart, Order Completed"
+    for mode in ("strict", "unordered"):
+        with pytest.raises(InputError, match="'Add To Cart'"):
+            funnel(workspace.engine, "A,Add To Cart", "1d", mode=mode)
+    with pytest.raises(InputError, match="'order completed' in the exclusion steps; "
+                                         "closest: 'Order Completed'"):
+        funnel(workspace.engine, "A,Added To Cart", "1d", exclude="order completed")
+    assert counts(workspace, "A,Added To Cart,Order Completed") == [1, 1, 1]
+
+
+def test_empty_workspace_says_to_load_events(workspace) -> None:
+    with pytest.raises(InputError, match="unknown event 'A' in the funnel steps: there is no "
+                                         "event yet") as err:
+        funnel(workspace.engine, "A,B", "1d")
+    assert err.value.hint == "load events first: idic ingest events FILE"

@@ -58,7 +58,36 @@ def test_funnel_breakdown_by_a_customer_table_column(workspace) -> None:
     assert counts == {"Champions": [1, 1], "Lost": [2, 1]}
     bad = invoke("funnel", "--workspace", str(workspace.path), "--steps", "A,B",
                  "--breakdown", "rfm.nothing", "--json")
-    assert bad.exit_code == 2 and "needs columns" in bad.output
+    assert bad.exit_code == 2
+    assert "unknown column 'nothing' in table 'rfm'; closest: " in bad.stderr
+    bad = invoke("funnel", "--workspace", str(workspace.path), "--steps", "A,B",
+                 "--breakdown", "rfm.segmnt", "--json")
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("error: unknown column 'segmnt' in table 'rfm'; closest: "
+                                 "'segment'")
+    bad = invoke("funnel", "--workspace", str(workspace.path), "--steps", "A,B",
+                 "--breakdown", "rfn.segment", "--json")
+    assert bad.exit_code == 2 and "no table 'rfn' in this workspace; closest: 'rfm'" in bad.stderr
+
+
+def test_funnel_unknown_step_or_column_exits_2_naming_the_closest(workspace) -> None:
+    load(workspace, [ev("p", "Product Viewed", 0), ev("p", "Added To Cart", 1),
+                     ev("p", "Order Completed", 2)])
+    workspace.close()
+    r = invoke("funnel", "--workspace", str(workspace.path), "--steps",
+               "Product Viewed,Add To Cart,Order Completed")
+    assert r.exit_code == 2 and r.stdout == ""
+    assert r.stderr.splitlines() == [
+        "error: unknown event 'Add To Cart' in the funnel steps; closest: 'Added To Cart'",
+        "hint: known (3): Added To Cart, Order Completed, Product Viewed"]
+    r = invoke("funnel", "--workspace", str(workspace.path), "--steps",
+               "Product Viewed,Added To Cart", "--breakdown", "chanel")
+    assert r.exit_code == 2
+    assert r.stderr.startswith("error: unknown breakdown column 'chanel' in the events; "
+                               "closest: 'channel'")
+    r = invoke("attribute", "--workspace", str(workspace.path), "--model", "markow")
+    assert r.exit_code == 2
+    assert r.stderr.startswith("error: unknown attribution model 'markow'; closest: 'markov'")
 
 
 def test_funnel_bad_input_exits_with_one_line(workspace) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,8 +20,23 @@ from idic.errors import IdicError, InputError, NotFoundError, WorkspaceError
 if TYPE_CHECKING:
     from idic.workspace import Workspace
 
-console = Console(stderr=True)
-out = Console()
+#: width of a console that is not a terminal (a pipe or a file): wide enough that Rich
+#: never wraps a line or truncates a table column, as a script reading the output expects
+UNBOUNDED_WIDTH = 100_000
+
+
+def make_console(*, stderr: bool = False) -> Console:
+    """A Rich console: the terminal's width on a terminal; unbounded width when the stream is
+    a pipe or a file (else Rich wraps at 80 columns and cuts table cells with "…").
+    ``COLUMNS`` in the environment still wins."""
+    c = Console(stderr=stderr)
+    if not c.is_terminal and not os.environ.get("COLUMNS"):
+        c.width = UNBOUNDED_WIDTH
+    return c
+
+
+console = make_console(stderr=True)
+out = make_console()
 
 WorkspaceOpt = Annotated[
     Path | None,
@@ -84,6 +100,28 @@ def open_ws(workspace: Path | None, *, engine: str | None = None,
         yield ws
 
 
+def output_file(path: Path) -> Path:
+    """Check, before any work, that the output file ``path`` can be written.
+
+    Missing parent folders are created (as ``export`` always did); a path that still cannot
+    be written (a file where a folder should be, no permission, ``/proc``...) raises a
+    one-line :class:`InputError` naming it. An existing file is left as it was.
+    """
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(21, "it is a folder, not a file")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existed = path.exists()
+        with open(path, "ab"):
+            pass
+        if not existed:
+            path.unlink()
+    except OSError as exc:
+        raise InputError(f"cannot write {path}: {exc.strerror or exc}",
+                         hint="give an --output file in a folder you can write to") from None
+    return path
+
+
 def exit_code(err: IdicError) -> int:
     for cls, code in EXIT_CODES.items():
         if isinstance(err, cls):
@@ -101,6 +139,12 @@ def handle_errors() -> Iterator[None]:
         if err.hint:
             console.print(f"[dim]hint: {err.hint}[/]", highlight=False, soft_wrap=True)
         raise typer.Exit(exit_code(err)) from None
+    except OSError as err:  # a file that could not be read or written: name it, no traceback
+        if err.filename is None:
+            raise
+        console.print(f"[bold red]error:[/] {err.filename}: {err.strerror or err}",
+                      highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 def command(fn: Callable[..., Any]) -> Callable[..., Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,8 +19,9 @@ from idic.cli.common import (
     emit_json,
     open_ws,
     out,
+    output_file,
 )
-from idic.errors import InputError, WorkspaceError
+from idic.errors import InputError
 from idic.workspace import SETTINGS_FILE, Workspace
 
 
@@ -148,10 +148,10 @@ def export_cmd(
     suffix = output.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise InputError(f"{output}: expected a .csv or .parquet file name")
+    output_file(output)
     with open_ws(workspace, read_only=True) as ws:
         t = ws.table(table)
         t = t.drop(*[c for c in t.columns if c.startswith("_")]) if table != "quarantine" else t
-        output.parent.mkdir(parents=True, exist_ok=True)
         rows = ws.engine.export(t, output)
     if json_:
         emit_json({"table": table, "output": str(output), "rows": rows})
@@ -216,19 +216,18 @@ def demo_cmd(
     customers: Annotated[int, typer.Option(help="Number of true customers to generate")] = 20_000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same data)")] = 42,
     engine: EngineOpt = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Replace the folder even if it is an idic workspace holding user keys, "
+                        "data or decisions (a folder that is not a workspace is never deleted)")
+    ] = False,
     json_: JsonOpt = False,
 ) -> None:
+    """Replaces the folder only if it is an unchanged demo workspace (or with --force)."""
     from idic.demo import run_demo
+    from idic.demo_guard import clear_for_demo
 
     path = Path(workspace or "idic-workspace")
-    if path.exists() and any(path.iterdir()):
-        settings = path / SETTINGS_FILE
-        import json
-
-        if not settings.exists() or not json.loads(settings.read_text()).get("demo"):
-            raise WorkspaceError(f"{path} exists and is not a demo workspace; refusing to "
-                                 "replace it", hint="pass another --workspace folder")
-        shutil.rmtree(path)
+    clear_for_demo(path, force=force)
     t0 = time.perf_counter()
     with _progress(not json_) as bar:
         task = bar.add_task("demo", total=None)

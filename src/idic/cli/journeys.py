@@ -20,6 +20,7 @@ from idic.cli.common import (
     emit_json,
     open_ws,
     out,
+    output_file,
 )
 from idic.errors import InputError
 
@@ -102,6 +103,9 @@ def paths(
     from idic.interact.journeys import paths as P
     from idic.interact.journeys.service import workspace_paths
 
+    for path in (output, sankey):
+        if path is not None:
+            output_file(path)
     with _open(workspace, engine) as ws:
         df = workspace_paths(ws, rules=rules)
     if output is not None:
@@ -135,13 +139,12 @@ def attribute(
     json_: JsonOpt = False,
 ) -> None:
     """Credit conversions to channels (credits sum to the total conversions)."""
-    from idic.interact.journeys._util import parse_duration
+    from idic.interact.journeys._util import check_choice, parse_duration
     from idic.interact.journeys.attribution import MODELS
     from idic.interact.journeys.attribution import attribute as run_attribute
     from idic.interact.journeys.service import attribute_workspace
 
-    if model not in MODELS:
-        raise InputError(f"unknown attribution model {model!r}; expected one of {', '.join(MODELS)}")
+    check_choice(model, tuple(MODELS), "attribution model")
     if paths_file is not None and workspace is not None:
         raise InputError("give either a paths file or --workspace, not both")
     if paths_file is not None:
@@ -186,6 +189,9 @@ def map_(
     from idic.interact.journeys.journey_map import render_html
     from idic.interact.journeys.service import journey_map, segment_persons
 
+    for path in (output, table):
+        if path is not None:
+            output_file(path)
     with _open(workspace, engine) as ws:
         persons = segment_persons(ws, segment, segment_table, segment_column) if segment else None
         jm = journey_map(ws, persons=persons, rules=rules,

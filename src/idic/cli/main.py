@@ -21,7 +21,9 @@ app.command("ingest", help="Validate and load a file into a canonical table.")(i
 app.command("status", help="Row counts, recent loads and quarantine counts.")(status_cmd)
 app.command("export", help="Write any table (quarantine included) to CSV or Parquet.")(export_cmd)
 app.command("run", help="Run every pipeline stage on the workspace's data.")(run_cmd)
-app.command("demo", help="Generate the demo retailer, ingest it, run every stage.")(demo_cmd)
+app.command("demo", help="Generate the demo retailer, ingest it, run every stage. An existing "
+            "folder is replaced only if it is an unchanged demo workspace (or with --force).")(
+    demo_cmd)
 
 
 def _register_commands() -> None:

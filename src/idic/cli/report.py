@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from idic.cli.common import JsonOpt, WorkspaceOpt, command, console, emit_json, out
+from idic.cli.common import JsonOpt, WorkspaceOpt, command, console, emit_json, out, output_file
 
 OutputOpt = Annotated[Path, typer.Option("--output", "-o", help="HTML file to write")]
 
@@ -45,6 +45,7 @@ def report_cmd(
 
         raise WorkspaceError(f"{path} is not an idic workspace (no workspace.json)",
                              hint=f"create one with `idic demo --workspace {path}`")
+    output_file(output)
     if not json_:
         console.print(f"measuring {path} and writing {output} ...", highlight=False)
     with open_workspace(path) as ws:

@@ -21,7 +21,16 @@ import pyarrow.csv as pacsv
 import typer
 from rich.table import Table
 
-from idic.cli.common import EngineOpt, JsonOpt, WorkspaceOpt, command, emit_json, open_ws, out
+from idic.cli.common import (
+    EngineOpt,
+    JsonOpt,
+    WorkspaceOpt,
+    command,
+    emit_json,
+    open_ws,
+    out,
+    output_file,
+)
 from idic.differentiate.value._common import input_error
 
 app = typer.Typer(
@@ -194,6 +203,8 @@ def rfm_cmd(
     from idic.differentiate.value.rfm import RFM_COLUMNS, load_segment_map, rfm
 
     _json_needs_file(json_out, output)
+    if output is not None:
+        output_file(output)
     seg_map = load_segment_map(segments)
     eng, raw = _open_file(file)
     try:
@@ -238,6 +249,8 @@ def abc_cmd(
     )
 
     _json_needs_file(json_out, output)
+    if output is not None:
+        output_file(output)
     try:
         cuts = tuple(float(x) for x in cutoffs.split(","))
     except ValueError:

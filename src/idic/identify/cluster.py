@@ -52,7 +52,11 @@ def ensure_tables(engine: Engine) -> None:
 
 def add_override(engine: Engine, action: str, rid_a: str, rid_b: str | None = None,
                  note: str | None = None) -> None:
-    """Store an analyst override (``merge`` a b / ``split`` a); later runs respect it."""
+    """Store an analyst override (``merge`` a b / ``split`` a); later runs respect it.
+    Both records must exist in ``identities`` (:class:`NotFoundError` otherwise)."""
+    from idic.identify.records import require_records
+
+    require_records(engine, [rid_a] if rid_b is None else [rid_a, rid_b])
     ensure_tables(engine)
     engine.append(OVERRIDES, pa.table({
         "action": [action], "rid_a": [rid_a], "rid_b": [rid_b], "created_at": [now()],

@@ -63,3 +63,34 @@ def records(engine: Engine, base: ir.Table | None = None) -> ir.Table:
         last_seen=t.last_seen,
         ingested_at=t._ingested_at if "_ingested_at" in t.columns else ibis.null("timestamp"),
     )
+
+
+def require_records(engine: Engine, rids: list[str]) -> None:
+    """Every ``rid`` (``SOURCE:ID``) must name a record of ``identities``, else
+    :class:`~idic.errors.NotFoundError` naming the closest ones (an override for a record
+    that does not exist would be kept forever and do nothing)."""
+    from idic.errors import NotFoundError
+    from idic.suggest import closest
+
+    t = engine.table("identities")
+    key = rid(t.source, t.source_record_id)
+    found = set(engine.to_pandas(t.filter(key.isin(list(rids))).select(rid=key).distinct())["rid"])
+    for r in rids:
+        if r in found:
+            continue
+        source, sid = r.split(":", 1)
+        sources = engine.to_pandas(t.select("source").distinct())["source"].dropna().tolist()
+        if not sources:
+            raise NotFoundError(f"record {r!r} is not in identities: there are no records yet",
+                                hint="load them first: idic ingest identities FILE")
+        if source not in sources:
+            near = ", ".join(repr(s) for s in closest(source, sources))
+            raise NotFoundError(f"record {r!r} is not in identities: no source {source!r}; "
+                                f"closest: {near}",
+                                hint=f"sources: {', '.join(sorted(sources))}; records are "
+                                     "named SOURCE:SOURCE_RECORD_ID")
+        ids = t.filter(t.source == source).select(id=t.source_record_id).distinct()
+        ids = ids.mutate(d=ids.id.levenshtein(ibis.literal(sid))).order_by(["d", "id"]).limit(3)
+        near = ", ".join(repr(f"{source}:{i}") for i in engine.to_pandas(ids)["id"])
+        raise NotFoundError(f"record {r!r} is not in identities; closest: {near}",
+                            hint="see the records with `idic export identities -o FILE.csv`")

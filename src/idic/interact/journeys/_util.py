@@ -43,6 +43,9 @@ def split_list(value: str | list[str] | tuple[str, ...] | None) -> list[str]:
 
 
 def check_choice(value: str, allowed: tuple[str, ...], what: str) -> str:
+    """``value`` if it is one of ``allowed``, else an error naming the closest choices."""
     if value not in allowed:
-        raise InputError(f"unknown {what} {value!r}; expected one of {', '.join(allowed)}")
+        from idic.suggest import unknown_name
+
+        raise unknown_name(what, value, allowed)
     return value

@@ -32,7 +32,8 @@ import pandas as pd
 from idic.engine import Engine
 from idic.errors import InputError
 from idic.interact.journeys._util import check_choice, input_error, parse_duration, split_list
-from idic.interact.journeys.persons import person_events
+from idic.interact.journeys.persons import TOUCH_TYPES, person_events
+from idic.suggest import unknown_name
 
 MODES = ("ordered", "strict", "unordered")
 
@@ -166,6 +167,21 @@ def _unordered(ev: ir.Table, steps: list[str], exclude: list[str], window: int,
                     **{f"u{k}": f"u{k}" for k in range(1, n + 1)})
 
 
+def check_events(engine: Engine, steps: list[str], exclude: list[str],
+                 events: ir.Table | None = None) -> None:
+    """Every step and exclusion event must be an event name of the touchpoints: a typo
+    ("Add To Cart" for "Added To Cart") is an error naming the closest names, not zeros."""
+    src = events if events is not None else engine.table("events")
+    if events is None:
+        src = src.filter(src.type.isin(TOUCH_TYPES))
+    known = set(engine.to_pandas(src.select("event").distinct())["event"].dropna())
+    for given_in, names in (("the funnel steps", steps), ("the exclusion steps", exclude)):
+        for name in names:
+            if name not in known:
+                raise unknown_name("event", name, known, given_in=given_in,
+                                   none_hint="load events first: idic ingest events FILE")
+
+
 def funnel_attempts(engine: Engine, steps: list[str] | str, window: str | float = "14d", *,
                     mode: str = "ordered", exclude: list[str] | str | None = None,
                     breakdown: str | None = None, events: ir.Table | None = None) -> ir.Table:
@@ -184,13 +200,15 @@ def funnel_attempts(engine: Engine, steps: list[str] | str, window: str | float 
     if set(steps) & set(exclude):
         raise InputError("an exclusion step cannot also be a funnel step")
     seconds = round(parse_duration(window, what="conversion window"))
+    check_events(engine, steps, exclude, events)
     if events is None:
         ev = person_events(engine, names=None if mode == "strict" else steps + exclude)
     else:
         ev = events
     if breakdown is not None and breakdown not in ev.columns:
-        raise input_error(f"cannot break down by {breakdown!r}: events have no such column",
-                         hint="use channel, source, stage, creator or sentiment")
+        raise unknown_name("breakdown column", breakdown,
+                           [c for c in ev.columns if not c.startswith("_")],
+                           given_in="the events")
     if mode == "ordered":
         return _ordered(ev, steps, exclude, seconds, breakdown)
     if mode == "strict":

@@ -21,6 +21,7 @@ from idic.interact.journeys.journey_map import JourneyMap, build_map, restrict
 from idic.interact.journeys.moments import moments
 from idic.interact.journeys.sessions import JourneySpec, aggregate_paths, journeys, touchpoints
 from idic.interact.journeys.taxonomy import Taxonomy, load_rules
+from idic.suggest import closest, unknown_name
 
 if TYPE_CHECKING:
     from idic.workspace import Workspace
@@ -112,7 +113,10 @@ def segment_persons(ws: Workspace, segment: str, table: str = "segments",
     """
     t = ws.table(table)
     key = "person_id" if "person_id" in t.columns else "customer_id"
-    if key not in t.columns or column not in t.columns:
+    if column not in t.columns:
+        raise unknown_name("column", column, [c for c in t.columns if not c.startswith("_")],
+                           given_in=f"table {table!r}")
+    if key not in t.columns:
         raise input_error(f"table {table!r} needs columns customer_id (or person_id) and {column!r}",
                          hint=f"it has {', '.join(t.columns)}")
     sel = t.filter(t[column].cast("string") == segment)
@@ -123,11 +127,16 @@ def segment_assignments(ws: Workspace, table: str, column: str) -> ir.Table:
     """``(person_id, segment)`` from a customer table's column, e.g. ``rfm.segment``,
     ``value.value_category`` or ``abc.abc_class``: what a funnel is broken down by."""
     if not ws.engine.has_table(table):
-        raise input_error(f"no table {table!r} in this workspace",
-                         hint="run its stage first (idic run), or name another table")
+        tables = ws.tables()
+        near = ", ".join(repr(c) for c in closest(table, tables))
+        raise input_error(f"no table {table!r} in this workspace; closest: {near}",
+                          hint="run its stage first (idic run), or name another table")
     t = ws.table(table)
     key = "person_id" if "person_id" in t.columns else "customer_id"
-    if key not in t.columns or column not in t.columns:
+    if column not in t.columns:
+        raise unknown_name("column", column, [c for c in t.columns if not c.startswith("_")],
+                           given_in=f"table {table!r}")
+    if key not in t.columns:
         raise input_error(f"table {table!r} needs columns customer_id (or person_id) and {column!r}",
                          hint=f"it has {', '.join(t.columns)}")
     return t.select(person_id=t[key].cast("string"), segment=t[column].cast("string"))

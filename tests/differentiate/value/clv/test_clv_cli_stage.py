@@ -4,9 +4,11 @@ validation tables and charts."""
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
@@ -190,3 +192,73 @@ def test_validation_tables_and_charts(cdnow_summary, rft, cdnow_tx):
                 charts.cumulative_purchases(track, calibration_period=39),
                 charts.clv_distribution([1.0, 2.0])):
         assert fig.to_dict()["data"]
+
+
+# Fader & Hardie (2007), survivors of 1,000 subscribers over 7 annual renewals
+SBG_COHORTS = {
+    "regular": ([1000, 631, 468, 382, 326, 289, 262, 241], {"alpha": 0.704, "beta": 1.182}),
+    "high end": ([1000, 869, 743, 653, 593, 551, 517, 491], {"alpha": 0.668, "beta": 3.806}),
+}
+
+
+def _cohort_csv(path: Path, n_alive: list[int], unit: str, start: date) -> list[date]:
+    """One payment per period: a subscriber who churned in period t paid at periods
+    0..t-1; the survivors paid at every period 0..k. Returns the renewal dates."""
+    k = len(n_alive) - 1
+    if unit == "M":
+        dates = [(pd.Timestamp(start) + pd.DateOffset(months=j)).date() for j in range(k + 1)]
+    else:
+        dates = [start + timedelta(days={"D": 1, "W": 7}[unit] * j) for j in range(k + 1)]
+    lost = [n_alive[t - 1] - n_alive[t] for t in range(1, k + 1)]
+    paid = [t for t in range(1, k + 1) for _ in range(lost[t - 1])] + [k + 1] * n_alive[k]
+    rows = [(f"s{i}", dates[j].isoformat()) for i, n in enumerate(paid) for j in range(n)]
+    path.write_text("sub,paid_on\n" + "".join(f"{s},{d}\n" for s, d in rows))
+    return dates
+
+
+@pytest.mark.parametrize("cohort", list(SBG_COHORTS))
+@pytest.mark.parametrize(("unit", "start", "after_last"), [
+    ("W", date(2020, 1, 6), 0),    # calibration end exactly on the last renewal date
+    ("W", date(2020, 1, 6), 3),    # ... or part-way through the next period
+    ("D", date(2020, 1, 6), 0),
+    ("M", date(2021, 1, 31), 0),   # calendar months, month ends clipped (Feb 28, Apr 30)
+    ("M", date(2020, 8, 1), 0),    # the last period is February: 28 days, 0.92 average months
+    ("M", date(2021, 1, 31), 12),
+])
+def test_cli_sbg_gives_the_published_cohort_parameters(tmp_path, cohort, unit, start,
+                                                       after_last):
+    """`idic clv fit --model sbg` with --calibration-end on the last renewal date used to
+    count that renewal's non-payers as still active: alpha/beta came out 12-27% low."""
+    n_alive, ref = SBG_COHORTS[cohort]
+    path = tmp_path / "cohort.csv"
+    dates = _cohort_csv(path, n_alive, unit, start)
+    end = dates[-1] + timedelta(days=after_last)
+    res = runner.invoke(app, ["fit", str(path), "--customer-col", "sub", "--date-col",
+                              "paid_on", "--calibration-end", end.isoformat(), "--time-unit",
+                              unit, "--model", "sbg", "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["n_customers"] == 1000
+    assert out["params"] == pytest.approx(ref, abs=5e-4)
+    if cohort == "high end":
+        assert out["log_likelihood"] == pytest.approx(-1611.2, abs=0.05)
+
+
+def test_sbg_renewals_boundary_rule():
+    from idic.differentiate.value.clv.fit_file import renewals
+
+    # weeks: last payment 7 days before the end (renewal due on the end, unpaid): churned
+    # after x + 1 periods; 6 days before: not yet due, active after x periods
+    x, t_x, T = np.array([2.0, 2.0, 0.0]), np.array([2.0, 2.0, 0.0]), np.array([3.0, 20 / 7, 0.0])
+    periods, churned = renewals(x, t_x, T, date(2024, 3, 31), "W")
+    assert churned.tolist() == [True, False, False] and periods.tolist() == [3.0, 2.0, 0.0]
+    # calendar months: a renewal falls due one calendar month after the last payment,
+    # whatever that is in average months (30.44 days)
+    m = 365.25 / 12
+    for end, gap, expect in ((date(2024, 3, 29), 29, True),    # Feb 29 -> due Mar 29
+                             (date(2024, 3, 28), 28, False),   # Feb 29 -> not due yet
+                             (date(2023, 3, 1), 28, True),     # Feb 1 -> due Mar 1 (0.92 m)
+                             (date(2024, 2, 28), 29, False)):  # Jan 30 -> due Feb 29 (0.95 m)
+        _, churned = renewals(np.array([1.0]), np.array([1.0]), np.array([1.0 + gap / m]),
+                              end, "M")
+        assert churned.tolist() == [expect], (end, gap)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from idic.differentiate.value.clv import MODELS
 from idic.differentiate.value.clv.summary import summarize, to_date, unit_days
@@ -36,6 +38,29 @@ def read_transactions(path: Path, *, customer_col: str, date_col: str,
     if amount_col:
         cols["amount"] = t[amount_col].cast("float64")
     return t.select(**cols)
+
+
+def renewals(x: np.ndarray, t_x: np.ndarray, T: np.ndarray, calibration_end: date,
+             time_unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """Contractual reading of a day-occasion summary for the sBG: ``(periods, churned)``.
+
+    Every purchase is a period payment, one period being one time unit (a calendar month
+    for ``M``). A subscriber whose next renewal (one period after her last payment) fell
+    due **on or before** the calibration end and was not paid has churned after x + 1
+    periods (she paid x + 1 times); the others are active after x periods. A renewal due on
+    the calibration end itself counts: with the calibration end on the last renewal date of
+    a cohort, this gives exactly Fader & Hardie's (2007) survivor counts.
+    """
+    days = unit_days(time_unit)
+    gap = np.rint((T - t_x) * days).astype("int64")  # whole days from last payment to the end
+    if time_unit.upper() == "M":
+        end = pd.Timestamp(calibration_end)
+        last = end - pd.to_timedelta(gap, unit="D")
+        due = pd.DatetimeIndex(last) + pd.DateOffset(months=1)
+        churned = np.asarray(due <= end)
+    else:
+        churned = gap >= round(days)
+    return np.where(churned, x + 1, x), churned
 
 
 def fit_file(path: Path, *, customer_col: str, date_col: str, amount_col: str | None,
@@ -73,10 +98,9 @@ def fit_file(path: Path, *, customer_col: str, date_col: str, amount_col: str | 
         m.fit(x, t_x, T)
     elif model == "gammagamma":
         m.fit(x, summ["monetary_value"].to_numpy(float))
-    else:  # sbg: every purchase is a period payment; a missed period means churn
-        periods = x + 1
-        churned = (T - t_x) > 1.0 + 1e-9
-        periods = np.where(churned, periods, x)
+    else:  # sbg: every purchase is a period payment; a missed renewal means churn
+        periods, churned = renewals(x, t_x, T, to_date(calibration_end, "--calibration-end"),
+                                    time_unit)
         keep = ~((~churned) & (periods < 1))
         m.fit(periods[keep], churned[keep])
     result.update(params=m.params_, log_likelihood=m.log_likelihood_,
