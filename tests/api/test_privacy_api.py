@@ -25,7 +25,9 @@ def test_export_then_erasure_contract(client, keys, ws_path, tmp_path) -> None:
     assert receipt["request_id"].startswith("er_") and receipt["compacted"] is True
     assert ANN not in er.text  # the receipt holds no personal data
     # export is complete: everything erased had been exported, table by table
-    assert receipt["tables"] == exported["counts"]
+    # (link rows are exported and, for the other person's sake, unlinked rather than removed)
+    removed_or_unlinked = {**receipt["tables"], **receipt["unlinked"]}
+    assert removed_or_unlinked == exported["counts"]
 
     h = auth(keys["admin"])
     assert client.get("/v1/customers", params={"email": ANN}, headers=h).json()["customers"] == []
@@ -67,3 +69,33 @@ def _export_app():
     app = typer.Typer()
     app.command()(export_cmd)
     return app
+
+
+def test_erasure_refuses_partial_identifiers_and_dry_run_changes_nothing(client, keys,
+                                                                         ws_path) -> None:
+    hp = auth(keys["privacy"])
+    for body in ({"phone": "1"}, {"email": "_"}, {"email": "%"}, {"phone": "+44"},
+                 {"source": "web"}, {}):
+        r = client.post("/v1/privacy/erasure", json=body, headers=hp)
+        assert r.status_code == 422, (body, r.text)
+        assert client.post("/v1/privacy/export", json=body, headers=hp).status_code == 422
+    h = auth(keys["admin"])
+    assert client.get("/v1/customers/C-ann", headers=h).status_code == 200
+    plan = client.post("/v1/privacy/erasure", json={"email": ANN, "dry_run": True}, headers=hp)
+    assert plan.status_code == 200 and plan.json()["dry_run"] is True
+    assert plan.json()["tables"]["orders"] == 2 and plan.json()["request_id"] is None
+    assert client.get("/v1/customers/C-ann", headers=h).status_code == 200  # still there
+    nobody = client.post("/v1/privacy/erasure", json={"email": "nobody@example.com"},
+                         headers=hp)
+    assert nobody.status_code == 404
+    done = client.post("/v1/privacy/erasure", json={"email": ANN}, headers=hp).json()
+    assert done["tables"] == plan.json()["tables"]
+    # a consent posted for her erased customer id is refused, Bob's accepted
+    r = client.post("/v1/consents", json={"consents": [
+        {"customer_id": "C-ann", "purpose": "profiling", "status": "granted", "proof": "x"},
+        {"customer_id": "C-bob", "purpose": "profiling", "status": "granted", "proof": "x"}]},
+        headers=auth(keys["admin"]))
+    assert r.status_code == 200 and (r.json()["accepted"], r.json()["quarantined"]) == (1, 1)
+    ex = client.post("/v1/privacy/export", json={"email": BOB}, headers=hp)
+    audit = client.get("/v1/audit", params={"action": "dsr_export"}, headers=h).json()
+    assert audit["entries"][0]["target"] == ex.json()["request_id"]

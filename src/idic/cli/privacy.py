@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -45,15 +46,20 @@ def export_cmd(workspace: WorkspaceOpt = None, email: EmailOpt = None, phone: Ph
                output: Annotated[Path | None, typer.Option("--output", "-o",
                                                            help="Write to FILE.json")] = None,
                json_: JsonOpt = False) -> None:
+    from idic.cli.common import output_file
     from idic.privacy.dsr import export_subject
     from idic.service.access import open_workspace
 
+    if output:
+        output_file(output)
     with open_workspace(_path(workspace)) as ws:
         data = export_subject(ws, email=email, phone=phone, customer_id=customer_id,
                               source=source, source_record_id=source_record_id)
         _audit(ws, "dsr_export", data["request_id"], {"tables": data["counts"]})
-    if output:
-        output.write_text(json.dumps(data, indent=2, default=str))
+    if output:  # personal data: readable by its owner only
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(json.dumps(data, indent=2, default=str))
     if json_ and not output:
         emit_json(data)
     elif json_:
