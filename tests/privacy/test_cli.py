@@ -52,3 +52,16 @@ def test_privacy_export_erase_consents_audit(tmp_path: Path) -> None:
     assert actions[:2] == ["dsr_erasure", "dsr_export"]
     none = runner.invoke(privacy_app, ["erase", "--workspace", str(ws)])
     assert none.exit_code == 2
+
+
+def test_bulk_export_of_a_personal_table_is_audited(tmp_path: Path) -> None:
+    from idic.cli.main import app
+
+    ws = fresh(tmp_path / "ws", derived=False)
+    r = runner.invoke(app, ["export", "identities", "-o", str(tmp_path / "ids.csv"),
+                            "--workspace", str(ws)])
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(privacy_app, ["audit", "--workspace", str(ws), "--json"])
+    top = json.loads(r.stdout)["entries"][0]
+    assert (top["action"], top["target"]) == ("cli_export", "identities")
+    assert top["detail"] == {"rows": 3, "file": "ids.csv"} and top["role"].startswith("cli:")

@@ -149,10 +149,16 @@ def export_cmd(
     if suffix not in (".csv", ".parquet"):
         raise InputError(f"{output}: expected a .csv or .parquet file name")
     output_file(output)
-    with open_ws(workspace, read_only=True) as ws:
+    from idic.privacy.audit import record_cli
+    from idic.privacy.subject import SYSTEM_TABLES
+
+    personal = table not in SYSTEM_TABLES
+    with open_ws(workspace, read_only=not personal) as ws:
         t = ws.table(table)
         t = t.drop(*[c for c in t.columns if c.startswith("_")]) if table != "quarantine" else t
         rows = ws.engine.export(t, output)
+        if personal:  # a bulk read of personal data: in the audit log, like the API's reads
+            record_cli(ws, "cli_export", table, {"rows": rows, "file": output.name})
     if json_:
         emit_json({"table": table, "output": str(output), "rows": rows})
     else:

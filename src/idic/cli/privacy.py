@@ -5,7 +5,6 @@ Works while ``idic serve`` runs on the same workspace (see :mod:`idic.service.ac
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
 from pathlib import Path
@@ -32,10 +31,9 @@ def _path(workspace: Path | None) -> Path:
 
 
 def _audit(ws, action: str, target: str | None, detail: dict[str, Any]) -> None:
-    from idic.privacy import audit
+    from idic.privacy.audit import record_cli
 
-    audit.append(ws, [audit.entry(action, key_id=None, role=f"cli:{getpass.getuser()}",
-                                  target=target, detail=detail)])
+    record_cli(ws, action, target, detail)
 
 
 @app.command("export", help="Everything held on a person, as JSON (GDPR arts. 15, 20).")

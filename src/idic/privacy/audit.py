@@ -31,6 +31,14 @@ def entry(action: str, *, key_id: str | None, role: str | None, method: str = "C
             "detail": json.dumps(detail, default=str) if detail else None}
 
 
+def record_cli(ws, action: str, target: str | None, detail: dict[str, Any]) -> None:
+    """Audit a CLI command (the role is ``cli:<os user>``: the CLI has no API key)."""
+    import getpass
+
+    append(ws, [entry(action, key_id=None, role=f"cli:{getpass.getuser()}", target=target,
+                      detail=detail)])
+
+
 def ensure_table(ws) -> None:
     if not ws.engine.has_table(AUDIT_TABLE):
         ws.engine.create_table(AUDIT_TABLE, AUDIT_SCHEMA.empty_table(), overwrite=False)
