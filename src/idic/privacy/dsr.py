@@ -54,21 +54,24 @@ def _not_found(ws, ident: dict[str, Any]) -> NotFoundError:
 
 
 def _plan_table(ws, name: str, s: Subject) -> dict[str, int]:
-    """Rows of ``name`` to delete, to unlink (their side of a link cleared), to redact."""
+    """Rows of ``name`` to delete, to unlink (their side of a link cleared), to redact: one
+    pass over the table."""
     t = ws.table(name)
     own = owned(t, s, name=name)
-    out: dict[str, int] = {}
+    other = ~own if own is not None else ibis.literal(True)
+    sides = unlinked(t, s)
+    men = mentioned(t, s)
+    aggs = {}
     if own is not None:
-        out["delete"] = int(t.filter(own).count().execute())
-    rest = t.filter(~own) if own is not None else t
-    sides = unlinked(rest, s)
+        aggs["delete"] = own.cast("int64").sum()
     if sides:
-        any_side = ibis.or_(*sides.values())
-        out["unlink"] = int(rest.filter(any_side).count().execute())
-    men = mentioned(rest, s)
+        aggs["unlink"] = (other & ibis.or_(*sides.values())).cast("int64").sum()
     if men is not None:
-        out["redact"] = int(rest.filter(men).count().execute())
-    return {k: v for k, v in out.items() if v}
+        aggs["redact"] = (other & men).cast("int64").sum()
+    if not aggs:
+        return {}
+    row = ws.engine.to_arrow(t.aggregate(**aggs)).to_pylist()[0]
+    return {k: int(v) for k, v in row.items() if v}
 
 
 def _apply_table(ws, name: str, s: Subject, plan: dict[str, int]) -> None:
@@ -163,7 +166,9 @@ def erase_subject(ws, *, files: bool = True, dry_run: bool = False,
     s = subject(ws, ident)
     plan = _plan(ws, s)
     root = Path(ws.path)
-    swept = sweep_files(root, s, dry_run=True) if files else None
+    # the files are read once: for the dry run, or to tell "not found" when no table holds
+    # the person, else only by the erasure itself
+    swept = sweep_files(root, s, dry_run=True) if files and (dry_run or not plan) else None
     if not plan and not (swept and (swept.removed or swept.redacted)):
         raise _not_found(ws, ident)
     request_id = "er_" + uuid.uuid4().hex[:16]

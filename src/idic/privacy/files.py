@@ -30,6 +30,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from idic.privacy import mentions
 from idic.privacy.identifiers import e164_loose
@@ -119,77 +122,99 @@ class _Matcher:
         return obj, 0
 
 
-def _owned_rows(df: pd.DataFrame, m: _Matcher) -> tuple[pd.Series, dict[str, pd.Series]]:
+def _text(t: pa.Table, c: str) -> pa.ChunkedArray:
+    """Column ``c`` as text, nulls as empty strings."""
+    col = t.column(c)
+    if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+        col = col.cast(pa.string())
+    return pc.fill_null(col, "")
+
+
+def _isin(col: pa.ChunkedArray, values: set[str]) -> pa.ChunkedArray:
+    return pc.is_in(col, value_set=pa.array(sorted(values), pa.string()))
+
+
+def _folded(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.utf8_lower(pc.utf8_trim_whitespace(col))
+
+
+def _owned_rows(t: pa.Table, m: _Matcher) -> tuple[pa.ChunkedArray, dict[str, pa.ChunkedArray]]:
     """(rows that are the subject's, {party column: rows where that side is theirs})."""
     s = m.s
-    cols = list(df.columns)
-    src = df["source"].astype("string").fillna("") if "source" in df.columns else None
-    country = df["country"].astype("string").fillna("") if "country" in df.columns else None
-    keys = m.keys
+    cols = t.column_names
+    src = _text(t, "source") if "source" in cols else None
+    keys, wide = m.keys, s.distinctive_keys
     parties = [c for c in SIDE_PAIR if c in cols and src is not None]
     parties += [c for c in cols if c.endswith("_customer_id") and c != "source_customer_id"]
     if "customer_id" in cols and parties:
         parties.append("customer_id")
     if len(parties) < 2:
         parties = []
-    hit = pd.Series(False, index=df.index)
-    side: dict[str, pd.Series] = {}
+    hit = pc.equal(pa.array([0] * t.num_rows, pa.int8()), 1)
+    side: dict[str, pa.ChunkedArray] = {}
     for c in cols:
-        col = df[c].astype("string").fillna("")
+        col = _text(t, c)
         low = c.lower()
         key_col = c in PAIR_COLUMNS or ID_COLUMN.search(low) or low.endswith("customer_id")
-        mine = col.isin(keys if key_col else m.s.distinctive_keys)
+        mine = _isin(col, keys if key_col else wide)
         if src is not None and c in PAIR_COLUMNS:
-            mine |= (src + ":" + col).isin(keys)
+            mine = pc.or_(mine, _isin(pc.binary_join_element_wise(src, col, ":"), keys))
         if ID_COLUMN.search(low) and s.user_ids:
-            mine |= col.isin(s.user_ids)
+            mine = pc.or_(mine, _isin(col, s.user_ids))
         if c in parties:
             side[c] = mine
             continue
         if c in ANON_COLUMNS and s.anon:
-            mine |= col.isin(s.anon)
+            mine = pc.or_(mine, _isin(col, s.anon))
         if "email" in low and s.emails:
-            mine |= col.str.strip().str.lower().isin(s.emails)
+            mine = pc.or_(mine, _isin(_folded(col), s.emails))
         if "phone" in low and s.phones:
-            ctry = country if country is not None else pd.Series("", index=df.index)
-            norm = pd.Series([e164_loose(v, k) if v else None for v, k in zip(col, ctry,
-                                                                                strict=True)],
-                             index=df.index, dtype="string")
-            mine |= norm.isin(s.phones).fillna(False)
+            ctry = _text(t, "country").to_pylist() if "country" in cols else [""] * t.num_rows
+            norm = pa.array([e164_loose(v, k) if v else None
+                             for v, k in zip(col.to_pylist(), ctry, strict=True)], pa.string())
+            mine = pc.or_(mine, pc.fill_null(_isin(norm, s.phones), False))
         if low == "social_handle" and s.handles:
-            mine |= col.str.strip().str.lower().isin(s.handles)
-        hit |= mine.fillna(False).astype(bool)
+            mine = pc.or_(mine, _isin(_folded(col), s.handles))
+        hit = pc.or_(hit, mine)
     if side:
-        present = [df[c].astype("string").fillna("") != "" for c in side]
-        every = pd.Series(True, index=df.index)
-        some = pd.Series(False, index=df.index)
-        for p, mine in zip(present, side.values(), strict=True):
-            every &= ~p | mine
-            some |= mine
-        hit |= every & some
+        every = pc.equal(pa.array([1] * t.num_rows, pa.int8()), 1)
+        some = pc.invert(every)
+        for c, mine in side.items():
+            every = pc.and_(every, pc.or_(pc.equal(_text(t, c), ""), mine))
+            some = pc.or_(some, mine)
+        hit = pc.or_(hit, pc.and_(every, some))
     return hit, side
 
 
-def _sweep_frame(df: pd.DataFrame, m: _Matcher) -> tuple[pd.DataFrame, int, int]:
+def _sweep_frame(t: pa.Table, m: _Matcher) -> tuple[pa.Table, int, int]:
     """(rows kept, with the subject's side cleared and tokens redacted; removed; redacted)."""
-    hit, side = _owned_rows(df, m)
-    keep = df[~hit].copy()
+    hit, side = _owned_rows(t, m)
+    keep_mask = pc.invert(hit)
+    keep = t.filter(keep_mask)
     redacted = 0
     for c, mine in side.items():
-        clear = mine[~hit]
-        redacted += int(clear.sum())
-        keep.loc[clear[clear].index, c] = None
+        clear = pc.filter(mine, keep_mask)
+        n = pc.sum(clear).as_py() or 0
+        if n:
+            redacted += n
+            i = keep.column_names.index(c)
+            keep = keep.set_column(i, c, pc.if_else(clear, pa.scalar(None, keep.schema.field(c)
+                                                                     .type), keep.column(c)))
     if m.rx is not None:
-        for c in keep.columns:
-            if not (keep[c].dtype == object or pd.api.types.is_string_dtype(keep[c])):
+        pat = m.rx.pattern
+        for i, c in enumerate(keep.column_names):
+            col = keep.column(c)
+            if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
                 continue
-            rx = m.rx
-            found = keep[c].map(lambda v, rx=rx: isinstance(v, str) and bool(rx.search(v)))
-            if found.any():
-                for i in found[found].index:
-                    keep.at[i, c], n = m.redact(str(keep.at[i, c]))
-                    redacted += n
-    return keep, int(hit.sum()), redacted
+            found = pc.fill_null(pc.match_substring_regex(col, pat), False)
+            if not pc.any(found).as_py():
+                continue
+            values = col.to_pylist()
+            for j in pc.indices_nonzero(found).to_pylist():
+                values[j], n = m.redact(values[j])
+                redacted += n
+            keep = keep.set_column(i, c, pa.array(values, col.type))
+    return keep, int(pc.sum(hit).as_py() or 0), redacted
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -211,19 +236,20 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 def _table_file(path: Path, kind: str, m: _Matcher, dry: bool) -> tuple[int, int]:
     raw = _read_bytes(path)
+    sep = "\t" if kind == "tsv" else ","
     if kind == "parquet":
-        df = pd.read_parquet(io.BytesIO(raw))
-    else:
-        sep = "\t" if kind == "tsv" else ","
-        df = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, sep=sep)
-    keep, removed, redacted = _sweep_frame(df, m)
+        t = pq.read_table(io.BytesIO(raw))
+    else:  # every field as the text it is (pandas: exactly what it writes back)
+        t = pa.Table.from_pandas(pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False,
+                                             sep=sep), preserve_index=False)
+    keep, removed, redacted = _sweep_frame(t, m)
     if (removed or redacted) and not dry:
+        buf = io.BytesIO()
         if kind == "parquet":
-            buf = io.BytesIO()
-            keep.to_parquet(buf, index=False)
-            _write_atomic(path, buf.getvalue())
+            pq.write_table(keep, buf)
         else:
-            _write_atomic(path, keep.to_csv(index=False, sep=sep).encode())
+            keep.to_pandas().to_csv(buf, index=False, sep=sep)
+        _write_atomic(path, buf.getvalue())
     return removed, redacted
 
 
