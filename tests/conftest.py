@@ -25,3 +25,14 @@ def spark_workspace(tmp_path: Path) -> Iterator[Workspace]:
     ws = Workspace.init(tmp_path / "ws-spark", engine="spark")
     yield ws
     ws.close()
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 1,000-customer demo workspace (generated, ingested, every stage run), built once.
+    Read it, or copy it before changing it."""
+    from idic.demo import run_demo
+
+    path = tmp_path_factory.mktemp("small-demo") / "ws"
+    run_demo(path, customers=1_000, seed=11)
+    return path

@@ -11,21 +11,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from idic.demo import run_demo
 from idic.privacy.dsr import erase_subject, export_subject
 from idic.workspace import Workspace
 
 
-@pytest.fixture(scope="module")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("erase-demo") / "ws"
-    run_demo(path, customers=1_000, seed=11)
-    return path
-
-
 @pytest.fixture
-def demo(demo_template: Path, tmp_path: Path) -> Path:
-    return Path(shutil.copytree(demo_template, tmp_path / "ws"))
+def demo(small_demo: Path, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(small_demo, tmp_path / "ws"))
 
 
 def _truth(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:

@@ -159,3 +159,45 @@ def explain(
         out.print(t)
     else:
         out.print("no trained probabilistic model yet (run `idic identify`)")
+
+
+def _pct(v: float | None) -> str:
+    return "–" if v is None else f"{v:.1%}"
+
+
+@app.command()
+@command
+def inventory(
+    workspace: WorkspaceOpt = None, engine: EngineOpt = None, json_: JsonOpt = False,
+) -> None:
+    """How much identification you already have: shares of orders, revenue and events tied
+    to an identified customer, per source and channel; identifier coverage; consent reach."""
+    from idic.identify.inventory import identification_inventory
+
+    with open_ws(workspace, engine=engine, read_only=True) as ws:
+        inv = identification_inventory(ws)
+    if json_:
+        emit_json(inv)
+        return
+    out.print(f"orders identified: {_pct(inv.get('orders_identified_share'))} "
+              f"(revenue {_pct(inv.get('revenue_identified_share'))}); events identified: "
+              f"{_pct(inv.get('events_identified_share'))} (anonymous "
+              f"{_pct(inv.get('anonymous_events_share'))})", highlight=False)
+    t = Table(title="by source")
+    for c in ("source", "orders", "orders identified", "revenue identified", "events",
+              "events identified", "records", "e-mail", "phone", "cookie"):
+        t.add_column(c, justify="left" if c == "source" else "right")
+    for src, d in inv["by_source"].items():
+        o, e, i = d.get("orders", {}), d.get("events", {}), d.get("identities", {})
+        cov = i.get("identifier_coverage", {})
+        t.add_row(src, f"{o['count']:,}" if o else "", _pct(o.get("identified_share")) if o
+                  else "", _pct(o.get("revenue_identified_share")) if o else "",
+                  f"{e['count']:,}" if e else "", _pct(e.get("identified_share")) if e else "",
+                  f"{i['records']:,}" if i else "", _pct(cov.get("email")) if i else "",
+                  _pct(cov.get("phone")) if i else "", _pct(cov.get("cookie_id")) if i else "")
+    out.print(t)
+    add = inv.get("addressable") or {}
+    if add.get("granted_share"):
+        out.print(f"addressable ({add['customers']:,} customers, current consent granted): "
+                  + ", ".join(f"{p} {_pct(v)}" for p, v in add["granted_share"].items()),
+                  highlight=False)
