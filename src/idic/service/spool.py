@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import time
@@ -93,12 +94,27 @@ def encode(msg: dict[str, Any]) -> bytes | str:
         return "a lone UTF-16 surrogate (\\ud800-\\udfff) is not text"
 
 
+def _plain(o: Any) -> Any:
+    """``o`` with what a JSON reader refuses spelled out as text: a lone surrogate becomes
+    the six characters ``\\ud800``, NaN and Infinity become strings."""
+    if isinstance(o, str):
+        return o.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(o, float) and not math.isfinite(o):
+        return repr(o)
+    if isinstance(o, dict):
+        return {_plain(k): _plain(v) for k, v in o.items()}
+    if isinstance(o, list):
+        return [_plain(v) for v in o]
+    return o
+
+
 def as_record(msg: Any) -> str:
-    """Whatever was received, as ASCII JSON text that any database can hold."""
+    """Whatever was received, as ASCII JSON text that any JSON reader accepts (the loader
+    compares quarantine records as JSON: one unreadable record would poison every load)."""
     try:
-        return json.dumps(msg, ensure_ascii=True, default=str)
-    except (RecursionError, ValueError):
-        return json.dumps(repr(msg)[:10_000], ensure_ascii=True)
+        return json.dumps(_plain(msg), ensure_ascii=True, allow_nan=False, default=str)
+    except (RecursionError, ValueError):  # (nesting is bounded by the JSON parser anyway)
+        return json.dumps({"unkept": f"a {type(msg).__name__} too deeply nested to keep"})
 
 
 def _write(path: Path, data: bytes) -> None:
