@@ -84,3 +84,33 @@ def test_a_bearer_key_opens_the_dashboard_without_a_session(client, keys):
     r = client.get("/dashboard", headers={"Authorization": "Bearer idic_wrong"},
                    follow_redirects=False)
     assert r.status_code == 303
+
+
+def _found(client, q: str) -> list[str]:
+    r = client.get("/dashboard/customers", params={"q": q})
+    assert r.status_code == 200
+    return re.findall(r'class="customer-link" href="/dashboard/customers/([^"]+)"', r.text)
+
+
+def test_masked_roles_search_only_by_id_or_a_full_identifier(client, keys):
+    """An analyst or marketer cannot read a masked e-mail one character at a time."""
+    for role in ("analyst", "marketer"):
+        login(client, keys[role])
+        assert _found(client, "ann.lee0@") == []  # a prefix: nothing
+        assert _found(client, "ann.lee0@example.co") == []
+        assert _found(client, "Lee") == []  # nor names, cities, postcodes
+        assert _found(client, "ANN.LEE0@example.com") == ["web%3AW-0000"]  # the full e-mail
+        assert _found(client, "web:W-0000") == ["web%3AW-0000"]  # or the customer id
+        assert _found(client, "web:W-00") == []
+    login(client, keys["admin"])  # roles that see everything keep the substring search
+    assert _found(client, "ann.lee0@") == ["web%3AW-0000"]
+
+
+def test_a_missing_profile_is_audited_as_404(client, keys):
+    login(client, keys["admin"])
+    assert client.get("/dashboard/customers/web:nobody-here").status_code == 404
+    client.app.state.idic.collector.flush()
+    r = client.get("/v1/audit", params={"action": "web_read_profile"},
+                   headers={"Authorization": f"Bearer {keys['admin']}"})
+    by_target = {e["target"]: e["status"] for e in r.json()["entries"]}
+    assert by_target["web:nobody-here"] == 404

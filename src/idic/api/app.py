@@ -14,7 +14,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from idic import __version__
-from idic.api import errors
+from idic.api import errors, openapi
 from idic.api.limits import BodyLimit
 from idic.api.routes import collect, customers, privacy
 from idic.api.settings import ApiSettings
@@ -53,6 +53,7 @@ def create_app(workspace: Path | str, settings: ApiSettings | None = None) -> Fa
                   "with the key as user name).")
     app.state.idic = state
     errors.install(app)
+    openapi.install(app)
     collection = {"/v1/batch", *(f"/v1/{c}" for c in collect.CALLS)}
     app.add_middleware(BodyLimit, limit_for=lambda path: settings.max_body_bytes
                        if path in collection else settings.max_request_bytes)

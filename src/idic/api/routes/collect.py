@@ -15,6 +15,7 @@ from idic.service.collector import SpoolFailed
 
 router = APIRouter(prefix="/v1", tags=["collection"])
 log = logging.getLogger("idic.collector")
+_collector = require_role(*COLLECT, basic=True)  # Segment clients send HTTP Basic
 CALLS = ("track", "identify", "page", "screen", "group", "alias")
 
 
@@ -48,7 +49,7 @@ async def _collect(request: Request, principal: Principal,
 @router.post("/batch", response_model=CollectResult,
              summary="Collect a batch of Segment messages")
 async def batch(body: SegmentBatch, request: Request,
-                principal: Principal = Depends(require_role(*COLLECT))) -> CollectResult:
+                principal: Principal = Depends(_collector)) -> CollectResult:
     msgs = []
     for m in body.batch:
         if body.context and "context" not in m:
@@ -59,7 +60,7 @@ async def batch(body: SegmentBatch, request: Request,
 
 def _single(call: str):
     async def endpoint(body: SegmentMessage, request: Request,
-                       principal: Principal = Depends(require_role(*COLLECT))) -> CollectResult:
+                       principal: Principal = Depends(_collector)) -> CollectResult:
         msg = body.model_dump(exclude_none=True)
         msg["type"] = call
         return await _collect(request, principal, [msg])
