@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from idic import __version__
 from idic.api import errors, openapi
+from idic.api.headers import SecurityHeaders
 from idic.api.limits import BodyLimit
 from idic.api.routes import collect, customers, privacy
 from idic.api.settings import ApiSettings
@@ -57,6 +58,7 @@ def create_app(workspace: Path | str, settings: ApiSettings | None = None) -> Fa
     collection = {"/v1/batch", *(f"/v1/{c}" for c in collect.CALLS)}
     app.add_middleware(BodyLimit, limit_for=lambda path: settings.max_body_bytes
                        if path in collection else settings.max_request_bytes)
+    app.add_middleware(SecurityHeaders)  # (added last: outermost, so 413s get them too)
 
     @app.get("/v1/health", tags=["meta"], summary="Liveness (no key needed, no data)")
     def health() -> dict[str, str]:

@@ -20,3 +20,6 @@ class ApiSettings(BaseSettings):
     lookup_index_max_rows: int = 250_000
     #: ``gc.freeze()`` after start-up (``idic serve`` turns it on; off for in-process apps)
     gc_freeze: bool = False
+    #: mark the dashboard's session cookie ``Secure`` always (else: when the request came
+    #: over HTTPS, directly or through a proxy whose headers are trusted)
+    secure_cookies: bool = False

@@ -1,7 +1,8 @@
 """Dashboard routes (``router``), mounted by :func:`idic.api.create_app`.
 
 ``GET /`` login form (an API key) -> ``POST /login`` sets a signed session cookie (an
-``Authorization: Bearer KEY`` header works too, for scripts) ->
+``Authorization: Bearer KEY`` header works too, for scripts; ``POST /logout`` ends it; both
+posts must come from this site's own pages) ->
 ``GET /dashboard`` overview, ``/dashboard/customers`` (search, top customers),
 ``/dashboard/customers/{id}`` (360), ``/dashboard/value``, ``/dashboard/journeys``.
 Plotly's JavaScript: ``GET /static/plotly.min.js`` from the installed package.
@@ -109,8 +110,39 @@ def _safe_next(url: str | None) -> str:
     return url if url and url.startswith("/dashboard") and "//" not in url else "/dashboard"
 
 
+def same_origin(request: Request) -> bool:
+    """A form post from this site's own pages (CSRF defence for /login and /logout).
+
+    Browsers send ``Origin`` on every POST (``Sec-Fetch-Site`` too); it must name this
+    server as the browser reached it (scheme, host and port; the scheme from the TLS proxy
+    when proxy headers are trusted). A client that sends neither header is no browser: no
+    ambient cookie to abuse.
+    """
+    from urllib.parse import urlsplit
+
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        referer = request.headers.get("referer")
+        if referer is None:
+            return True
+        parts = urlsplit(referer)
+        origin = f"{parts.scheme}://{parts.netloc}"
+    return origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+def _cross_site(request: Request) -> Response:
+    who = _principal(request)
+    return _render("login.html", 403, error="refused: this form was posted from another site",
+                   next="/dashboard", active=None, role=who[1] if who else None)
+
+
 @router.post("/login")
 async def login(request: Request) -> Response:
+    if not same_origin(request):
+        return _cross_site(request)
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     key = (form.get("key") or [""])[0].strip()
     nxt = _safe_next((form.get("next") or [None])[0])
@@ -124,14 +156,19 @@ async def login(request: Request) -> Response:
         return _render("login.html", 401, error="invalid or revoked API key", next=nxt,
                        active=None)
     resp = RedirectResponse(nxt, status_code=303)
+    secure = st.settings.secure_cookies or request.url.scheme == "https"
     resp.set_cookie(session.COOKIE, session.issue(st.secret, entry["key_id"], role),
-                    max_age=session.MAX_AGE, httponly=True, samesite="lax",
-                    secure=request.url.scheme == "https")
+                    max_age=session.MAX_AGE, httponly=True, samesite="lax", secure=secure)
     return resp
 
 
-@router.get("/logout")
-def logout() -> Response:
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    """End the session (its cookie is refused from now on, wherever it was copied)."""
+    if not same_origin(request):
+        return _cross_site(request)
+    st = _state(request)
+    session.end(st.secret, request.cookies.get(session.COOKIE), st.path)
     resp = RedirectResponse("/", status_code=303)
     resp.delete_cookie(session.COOKIE)
     return resp
