@@ -22,8 +22,10 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, workspace: Path, port: int | None = None) -> None:
+    def __init__(self, workspace: Path, port: int | None = None,
+                 args: tuple[str, ...] = ()) -> None:
         self.workspace = workspace
+        self.args = args
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
@@ -33,7 +35,7 @@ class Server:
         self.log = tempfile.NamedTemporaryFile(prefix="idic-serve-", suffix=".log")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-c", LAUNCH, "--workspace", str(self.workspace),
-             "--host", "127.0.0.1", "--port", str(self.port)],
+             "--host", "127.0.0.1", "--port", str(self.port), *self.args],
             stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -21,6 +21,7 @@ from idic.api.routes import collect, customers, privacy
 from idic.api.settings import ApiSettings
 from idic.api.state import AppState
 from idic.errors import WorkspaceError
+from idic.fsperm import private_dir, private_umask
 from idic.workspace import SETTINGS_FILE
 
 
@@ -31,6 +32,8 @@ def create_app(workspace: Path | str, settings: ApiSettings | None = None) -> Fa
         raise WorkspaceError(f"{path} is not an idic workspace (no {SETTINGS_FILE})",
                              hint=f"create it with `idic init --workspace {path}`")
     settings = settings or ApiSettings()
+    private_umask()  # spool, audit, erasure rewrites, compaction: owner-only files
+    private_dir(path)
     state = AppState(path, settings)
 
     @asynccontextmanager
