@@ -257,3 +257,44 @@ def test_recovery_quarantines_a_bad_line_and_sets_aside_a_bad_file(ws_path, capl
     assert [p.name for p in (ws_path / "spool" / "failed").iterdir()] == \
         ["00000000000000000002-bbbbbbbb.jsonl"]
     assert "moved to" in caplog.text and "/secret/path" not in caplog.text
+
+
+def test_a_request_that_cannot_be_ingested_alone_fails_alone(client, keys, ws_path,
+                                                             monkeypatch) -> None:
+    """Its neighbours in the same group commit are answered normally; its own answer holds
+    no path or internal error text; its files are kept in spool/failed for an operator."""
+    import threading
+
+    from idic.service import collector
+
+    real = collector._ingest_group
+
+    def poisoned(ws, entries, source):
+        for e in entries:
+            if any(b"poison" in line for line in collector.read_lines(e)):
+                raise RuntimeError(f"boom in {e.messages}")
+        return real(ws, entries, source)
+
+    monkeypatch.setattr(collector, "_ingest_group", poisoned)
+    h = auth(keys["collector"])
+    answers: dict[str, object] = {}
+    start = threading.Barrier(4)
+
+    def send(name: str) -> None:
+        start.wait()
+        r = client.post("/v1/batch", json={"batch": [_msg(1, messageId=f"iso-{name}")]},
+                        headers=h)
+        answers[name] = (r.status_code, r.json())
+
+    names = ["poison", "a", "b", "c"]
+    threads = [threading.Thread(target=send, args=(n,)) for n in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    status, body = answers.pop("poison")
+    assert status == 500 and "spool" not in body["detail"] and "/" not in body["detail"]
+    assert all(s == 200 and b["accepted"] == 1 for s, b in answers.values()), answers
+    assert set(_events(client, "iso-")) == {"iso-a", "iso-b", "iso-c"}
+    (failed,) = (ws_path / "spool" / "failed").iterdir()
+    assert b"iso-poison" in failed.read_bytes()
