@@ -13,6 +13,7 @@ import ibis.expr.types as ir
 from idic.config import get_settings
 from idic.engine import Engine, open_engine
 from idic.errors import WorkspaceError
+from idic.fsperm import private_dir
 from idic.schema import INGEST_LOG_SCHEMA, QUARANTINE_SCHEMA, TABLES
 
 if TYPE_CHECKING:
@@ -34,7 +35,8 @@ class Workspace:
     def init(cls, path: Path | str | None = None, *, engine: str | None = None) -> Workspace:
         """Create the workspace folder and its canonical (empty) tables; idempotent."""
         path = Path(path or get_settings().workspace)
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_dir(path)  # personal data inside: the owner's only
         settings_path = path / SETTINGS_FILE
         if settings_path.exists():
             settings = json.loads(settings_path.read_text())
@@ -62,6 +64,7 @@ class Workspace:
             raise WorkspaceError(f"{path} is not an idic workspace (no {SETTINGS_FILE})",
                                  hint=f"create it with `idic init --workspace {path}`")
         settings = json.loads(settings_path.read_text())
+        private_dir(path)
         name = engine or settings.get("engine", "duckdb")
         ws = cls(path, open_engine(name, path, read_only=read_only), settings)
         if not read_only:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -21,27 +22,35 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, workspace: Path, port: int | None = None) -> None:
+    def __init__(self, workspace: Path, port: int | None = None,
+                 args: tuple[str, ...] = ()) -> None:
         self.workspace = workspace
+        self.args = args
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> Server:
+        # stderr to a file: a pipe nobody reads would block the server once 64 KB of logs
+        self.log = tempfile.NamedTemporaryFile(prefix="idic-serve-", suffix=".log")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-c", LAUNCH, "--workspace", str(self.workspace),
-             "--host", "127.0.0.1", "--port", str(self.port)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             "--host", "127.0.0.1", "--port", str(self.port), *self.args],
+            stdout=subprocess.DEVNULL, stderr=self.log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(self.proc.stderr.read().decode()[-2000:])
+                raise RuntimeError(self.stderr()[-2000:])
             try:
                 if httpx.get(self.url + "/v1/health", timeout=1).status_code == 200:
                     return self
             except httpx.HTTPError:
                 time.sleep(0.1)
         raise RuntimeError("server did not start")
+
+    def stderr(self) -> str:
+        """What the server wrote on stderr so far (logs, tracebacks)."""
+        return Path(self.log.name).read_text(errors="replace")
 
     def kill(self) -> None:
         """SIGKILL: no shutdown hooks, no flush: a crash."""

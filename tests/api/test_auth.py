@@ -67,6 +67,26 @@ def test_basic_auth_key_as_user_name(setup) -> None:
     token = base64.b64encode(f"{keys['collector']}:".encode()).decode()
     r = c.post("/v1/batch", json={"batch": [MSG]}, headers={"Authorization": f"Basic {token}"})
     assert r.status_code == 200
+    r = c.post("/v1/track", json=MSG, headers={"Authorization": f"Basic {token}"})
+    assert r.status_code == 200
+
+
+def test_basic_auth_is_for_collection_only(setup) -> None:
+    """Browsers cache and replay Basic credentials: only Segment's routes take them."""
+    c, keys, _ = setup
+    for role, method, path in (("admin", "GET", "/v1/customers"), ("admin", "GET", "/v1/audit"),
+                               ("admin", "GET", "/v1/whoami"),
+                               ("privacy", "POST", "/v1/privacy/export")):
+        token = base64.b64encode(f"{keys[role]}:".encode()).decode()
+        r = c.request(method, path, json={"email": BOB},
+                      headers={"Authorization": f"Basic {token}"})
+        assert r.status_code == 401, (path, r.status_code)
+        assert c.request(method, path, json={"email": BOB},
+                         headers=auth(keys[role])).status_code == 200
+    token = base64.b64encode(f"{keys['admin']}:".encode()).decode()
+    r = c.get("/dashboard", headers={"Authorization": f"Basic {token}"},
+              follow_redirects=False)
+    assert r.status_code == 303  # to the login form
 
 
 def test_revoked_key_is_refused_and_only_hashes_are_stored(setup) -> None:

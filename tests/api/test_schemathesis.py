@@ -32,6 +32,8 @@ def test_no_500_anywhere(tmp_path: Path) -> None:
         schema = schemathesis.openapi.from_asgi("/openapi.json", app)
         failures: list[str] = []
         statuses: list[int] = []
+        undocumented: set[tuple[str, str, int]] = set()
+        doc = app.openapi()["paths"]
         ops = list(schema.get_all_operations())
         for result in ops:
             op = result.ok()
@@ -43,6 +45,9 @@ def test_no_500_anywhere(tmp_path: Path) -> None:
                 case.headers = {**(case.headers or {}), "Authorization": f"Bearer {key}"}
                 r = case.call()
                 statuses.append(r.status_code)
+                o = case.operation
+                if str(r.status_code) not in doc[o.path][o.method.lower()]["responses"]:
+                    undocumented.add((o.method, o.path, r.status_code))
                 if r.status_code >= 500:
                     failures.append(f"{case.method} {case.path}: {r.status_code} "
                                     f"{r.text[:300]}")
@@ -50,4 +55,17 @@ def test_no_500_anywhere(tmp_path: Path) -> None:
             check()
         assert len(ops) >= 15
         assert failures == []
+        assert undocumented == set()  # every answer a route gave is in the OpenAPI document
         assert statuses.count(200) >= 10 and 401 not in statuses  # the key got through
+
+
+def test_error_answers_are_documented(tmp_path: Path) -> None:
+    app, _ = _app(tmp_path)
+    paths = app.openapi()["paths"]
+    assert {"400", "401", "403", "413", "422", "500"} <= set(
+        paths["/v1/batch"]["post"]["responses"])
+    assert "404" in paths["/v1/customers/{customer_id}"]["get"]["responses"]
+    assert "413" in paths["/v1/privacy/erasure"]["post"]["responses"]
+    err = paths["/v1/batch"]["post"]["responses"]["413"]["content"]["application/json"]
+    assert err["schema"] == {"$ref": "#/components/schemas/Error"}
+    assert set(paths["/v1/health"]["get"]["responses"]) == {"200"}

@@ -153,6 +153,14 @@ def test_dashboard_in_chromium(served: dict, tmp_path: Path) -> None:
             page.wait_for_load_state("networkidle")
             assert served["customer_id"] in page.content()
             page.screenshot(path=str(shots / "06-customer-360.png"), full_page=True)
+            # log out (a POST from the page's own form): the old cookie no longer works
+            cookie = next(c for c in page.context.cookies() if c["name"] == "idic_session")
+            page.click("#logout")
+            page.wait_for_url(served["url"] + "/")
+            assert not [c for c in page.context.cookies() if c["name"] == "idic_session"]
+            r = httpx.get(served["url"] + "/dashboard", follow_redirects=False,
+                          cookies={"idic_session": cookie["value"]})
+            assert r.status_code == 303 and r.headers["x-frame-options"] == "DENY"
         finally:
             browser.close()
     assert not errors, errors

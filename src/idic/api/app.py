@@ -7,63 +7,22 @@ docs/api.md. The app never holds the database file longer than a unit of work.
 from __future__ import annotations
 
 import gc
-import gzip
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from idic import __version__
-from idic.api import errors
+from idic.api import errors, openapi
+from idic.api.headers import SecurityHeaders
+from idic.api.limits import BodyLimit
 from idic.api.routes import collect, customers, privacy
 from idic.api.settings import ApiSettings
 from idic.api.state import AppState
 from idic.errors import WorkspaceError
+from idic.fsperm import private_dir, private_umask
 from idic.workspace import SETTINGS_FILE
-
-
-class GzipRequest:
-    """Inflate ``Content-Encoding: gzip`` request bodies (Segment clients may send them)."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope.get("headers") or [])
-        if headers.get(b"content-encoding", b"").lower() != b"gzip":
-            await self.app(scope, receive, send)
-            return
-        body = b""
-        more = True
-        while more:
-            msg = await receive()
-            body += msg.get("body", b"")
-            more = msg.get("more_body", False)
-        try:
-            with gzip.GzipFile(fileobj=__import__("io").BytesIO(body)) as f:
-                data = f.read(self.max_bytes * 20 + 1)
-        except OSError:
-            data = b"{not gzip"
-        sent = False
-
-        async def inner() -> dict:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": data, "more_body": False}
-
-        scope = dict(scope)
-        scope["headers"] = [(k, v) for k, v in scope["headers"]
-                            if k not in (b"content-encoding", b"content-length")]
-        scope["headers"].append((b"content-length", str(len(data)).encode()))
-        await self.app(scope, inner, send)
 
 
 def create_app(workspace: Path | str, settings: ApiSettings | None = None) -> FastAPI:
@@ -73,6 +32,8 @@ def create_app(workspace: Path | str, settings: ApiSettings | None = None) -> Fa
         raise WorkspaceError(f"{path} is not an idic workspace (no {SETTINGS_FILE})",
                              hint=f"create it with `idic init --workspace {path}`")
     settings = settings or ApiSettings()
+    private_umask()  # spool, audit, erasure rewrites, compaction: owner-only files
+    private_dir(path)
     state = AppState(path, settings)
 
     @asynccontextmanager
@@ -96,7 +57,11 @@ def create_app(workspace: Path | str, settings: ApiSettings | None = None) -> Fa
                   "with the key as user name).")
     app.state.idic = state
     errors.install(app)
-    app.add_middleware(GzipRequest, max_bytes=settings.max_body_bytes)
+    openapi.install(app)
+    collection = {"/v1/batch", *(f"/v1/{c}" for c in collect.CALLS)}
+    app.add_middleware(BodyLimit, limit_for=lambda path: settings.max_body_bytes
+                       if path in collection else settings.max_request_bytes)
+    app.add_middleware(SecurityHeaders)  # (added last: outermost, so 413s get them too)
 
     @app.get("/v1/health", tags=["meta"], summary="Liveness (no key needed, no data)")
     def health() -> dict[str, str]:

@@ -1,5 +1,6 @@
-"""API keys and roles at the edge: ``Authorization: Bearer KEY`` (or HTTP Basic with the key
-as user name and an empty password, what Segment's clients send).
+"""API keys and roles at the edge: ``Authorization: Bearer KEY``; on the collection routes
+also HTTP Basic with the key as user name and an empty password (what Segment's clients
+send). Basic is refused elsewhere: browsers cache and replay Basic credentials.
 
 401 without a valid key, 403 when the key's role may not use the route.
 """
@@ -29,13 +30,14 @@ def verify_key(ws_path: Path, key: str | None) -> str | None:
     return _verify_key(ws_path, key)
 
 
-def extract_key(request: Request) -> str | None:
+def extract_key(request: Request, *, basic: bool = False) -> str | None:
+    """The key of a Bearer header (or, with ``basic``, of HTTP Basic's user name)."""
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     scheme = scheme.lower()
     if scheme == "bearer":
         return value.strip() or None
-    if scheme == "basic":
+    if scheme == "basic" and basic:
         try:
             user = base64.b64decode(value.strip()).decode().split(":", 1)[0]
         except (ValueError, UnicodeDecodeError):
@@ -44,14 +46,15 @@ def extract_key(request: Request) -> str | None:
     return None
 
 
-def require_role(*roles: str):
-    """FastAPI dependency: the caller's :class:`Principal` if their role is one of ``roles``."""
+def require_role(*roles: str, basic: bool = False):
+    """FastAPI dependency: the caller's :class:`Principal` if their role is one of ``roles``
+    (``basic``: HTTP Basic is accepted too, for Segment clients on the collection routes)."""
 
     async def dependency(request: Request) -> Principal:
         # async: a sync dependency costs a hop to the threadpool on every request, and this
         # never blocks (a stat of the keys file, re-read only when it changed: revocation
         # takes effect on the next request)
-        key = extract_key(request)
+        key = extract_key(request, basic=basic)
         entry = lookup_key(request.app.state.idic.path, key)
         if entry is None:
             raise HTTPException(401, "missing or invalid API key",

@@ -153,6 +153,9 @@ def command(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from idic.fsperm import private_umask
+
+        private_umask()  # every file a command writes (database, reports, exports): 0600
         with handle_errors():
             return fn(*args, **kwargs)
 

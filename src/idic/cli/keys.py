@@ -34,8 +34,12 @@ def create_cmd(
     if json_:
         emit_json(k)
     else:
+        from idic.cli.serve import workspace_flag
+
         out.print(f"{k['key']}\n[dim]key id {k['key_id']}, role {k['role']}: store it now, "
-                  "it is not shown again[/]")
+                  "it is not shown again. Dashboard: run "
+                  f"`idic serve{workspace_flag(workspace)}` and sign in with it at "
+                  "http://127.0.0.1:8000/[/]", highlight=False, soft_wrap=True)
 
 
 @app.command("list", help="List keys (ids, roles, dates; never the keys).")

@@ -36,12 +36,9 @@ from idic.ingest.loader import IngestResult, file_sha256, ingest_staged
 
 EVENTS_SQL = """
 WITH raw AS (
-    SELECT json AS j FROM read_json_objects('{path}', format='auto')
+    SELECT json AS j FROM read_json_objects('{path}', format='{fmt}')
 ), msgs AS (
-    SELECT unnest(CASE
-        WHEN json_type(j) = 'ARRAY' THEN json_extract(j, '$[*]')
-        WHEN json_exists(j, '$.batch') THEN json_extract(j, '$.batch[*]')
-        ELSE [j] END) AS m
+    SELECT unnest({expand}) AS m
     FROM raw
 ), numbered AS (
     SELECT row_number() OVER () AS n, m FROM msgs
@@ -70,6 +67,11 @@ SELECT
     (m->'context')::VARCHAR AS context
 FROM numbered
 """
+#: a file's JSON values may be messages, arrays of messages or ``{"batch": [...]}`` envelopes
+EXPAND = """CASE
+        WHEN json_type(j) = 'ARRAY' THEN json_extract(j, '$[*]')
+        WHEN json_exists(j, '$.batch') THEN json_extract(j, '$.batch[*]')
+        ELSE [j] END"""
 
 IDENTITIES_SQL = """
 SELECT
@@ -91,12 +93,19 @@ FROM (SELECT *, properties::JSON AS t FROM ev WHERE type = 'identify' AND user_i
 """
 
 
-def parse_segment_file(path: Path, source: str = "segment") -> tuple[pa.Table, pa.Table]:
-    """(events, identities) as Arrow tables of text columns, with a ``_line`` per message."""
+def parse_segment_file(path: Path, source: str = "segment", *, one_per_line: bool = False
+                       ) -> tuple[pa.Table, pa.Table]:
+    """(events, identities) as Arrow tables of text columns, with a ``_line`` per message.
+
+    ``one_per_line``: every line is exactly one message, taken as it is (the collection
+    spool): a message's own ``batch`` key is a property of that message, never expanded.
+    """
     con = duckdb.connect()
     try:
         p = str(path).replace("'", "''")
-        ev = con.execute(EVENTS_SQL.format(path=p), [source]).fetch_arrow_table()
+        sql = EVENTS_SQL.format(path=p, fmt="newline_delimited" if one_per_line else "auto",
+                                expand="[j]" if one_per_line else EXPAND)
+        ev = con.execute(sql, [source]).fetch_arrow_table()
         con.register("ev", ev)
         ids = con.execute(IDENTITIES_SQL).fetch_arrow_table()
     except duckdb.Error as exc:

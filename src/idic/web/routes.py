@@ -1,7 +1,8 @@
 """Dashboard routes (``router``), mounted by :func:`idic.api.create_app`.
 
 ``GET /`` login form (an API key) -> ``POST /login`` sets a signed session cookie (an
-``Authorization: Bearer KEY`` header works too, for scripts) ->
+``Authorization: Bearer KEY`` header works too, for scripts; ``POST /logout`` ends it; both
+posts must come from this site's own pages) ->
 ``GET /dashboard`` overview, ``/dashboard/customers`` (search, top customers),
 ``/dashboard/customers/{id}`` (360), ``/dashboard/value``, ``/dashboard/journeys``.
 Plotly's JavaScript: ``GET /static/plotly.min.js`` from the installed package.
@@ -62,8 +63,8 @@ def _state(request: Request) -> Any:
 
 
 def _principal(request: Request) -> tuple[str, str] | None:
-    """(key_id, role) from the session cookie, else from an ``Authorization`` header (Bearer,
-    or Basic with the key as user name: scripts and checks reach the pages like the API)."""
+    """(key_id, role) from the session cookie, else from an ``Authorization: Bearer`` header
+    (scripts and checks reach the pages like the API; HTTP Basic is for collection only)."""
     st = _state(request)
     who = session.read(st.secret, request.cookies.get(session.COOKIE), st.path)
     if who is not None:
@@ -86,12 +87,13 @@ def _guard(request: Request) -> tuple[str, str] | Response:
     return who
 
 
-def _audit(request: Request, who: tuple[str, str], action: str, target: str | None = None
-           ) -> None:
+def _audit(request: Request, who: tuple[str, str], action: str, target: str | None = None,
+           status: int = 200) -> None:
     try:
         from idic.api.auth import Principal
 
-        _state(request).audit_event(request, Principal(*who), action, target=target)
+        _state(request).audit_event(request, Principal(*who), action, target=target,
+                                    status=status)
     except Exception:
         log.exception("audit failed")
 
@@ -108,8 +110,39 @@ def _safe_next(url: str | None) -> str:
     return url if url and url.startswith("/dashboard") and "//" not in url else "/dashboard"
 
 
+def same_origin(request: Request) -> bool:
+    """A form post from this site's own pages (CSRF defence for /login and /logout).
+
+    Browsers send ``Origin`` on every POST (``Sec-Fetch-Site`` too); it must name this
+    server as the browser reached it (scheme, host and port; the scheme from the TLS proxy
+    when proxy headers are trusted). A client that sends neither header is no browser: no
+    ambient cookie to abuse.
+    """
+    from urllib.parse import urlsplit
+
+    site = request.headers.get("sec-fetch-site")
+    if site is not None and site not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("origin")
+    if origin is None:
+        referer = request.headers.get("referer")
+        if referer is None:
+            return True
+        parts = urlsplit(referer)
+        origin = f"{parts.scheme}://{parts.netloc}"
+    return origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+def _cross_site(request: Request) -> Response:
+    who = _principal(request)
+    return _render("login.html", 403, error="refused: this form was posted from another site",
+                   next="/dashboard", active=None, role=who[1] if who else None)
+
+
 @router.post("/login")
 async def login(request: Request) -> Response:
+    if not same_origin(request):
+        return _cross_site(request)
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     key = (form.get("key") or [""])[0].strip()
     nxt = _safe_next((form.get("next") or [None])[0])
@@ -123,14 +156,19 @@ async def login(request: Request) -> Response:
         return _render("login.html", 401, error="invalid or revoked API key", next=nxt,
                        active=None)
     resp = RedirectResponse(nxt, status_code=303)
+    secure = st.settings.secure_cookies or request.url.scheme == "https"
     resp.set_cookie(session.COOKIE, session.issue(st.secret, entry["key_id"], role),
-                    max_age=session.MAX_AGE, httponly=True, samesite="lax",
-                    secure=request.url.scheme == "https")
+                    max_age=session.MAX_AGE, httponly=True, samesite="lax", secure=secure)
     return resp
 
 
-@router.get("/logout")
-def logout() -> Response:
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    """End the session (its cookie is refused from now on, wherever it was copied)."""
+    if not same_origin(request):
+        return _cross_site(request)
+    st = _state(request)
+    session.end(st.secret, request.cookies.get(session.COOKIE), st.path)
     resp = RedirectResponse("/", status_code=303)
     resp.delete_cookie(session.COOKIE)
     return resp
@@ -188,10 +226,30 @@ async def journeys_page(request: Request) -> Response:
 # -- customers --------------------------------------------------------------------------------
 SEARCH_COLUMNS = ("customer_id", "first_name", "last_name", "email", "phone", "city",
                   "postcode", "loyalty_id")
+#: roles that see every identifier may search by any part of one; the others (who see
+#: masked or pseudonymised profiles) only by customer id or an exact, full identifier, so
+#: that a search cannot be used to read what the mask hides one character at a time
+SUBSTRING_ROLES = ("admin", "privacy")
+EXACT_COLUMNS = ("customer_id", "email", "phone", "loyalty_id")
 
 
-def search_customers(ws: Any, q: str, limit: int = 50) -> list[dict[str, Any]]:
+def _exact(t: Any, q: str) -> Any:
+    """customer_id / loyalty_id equal to ``q``, e-mail equal ignoring case, phone equal
+    ignoring spaces, dots, dashes and brackets."""
+    digits = q.translate(str.maketrans("", "", " .-()"))
+    cond = None
+    for c in (c for c in EXACT_COLUMNS if c in t.columns):
+        col = t[c].cast("string")
+        e = (col.lower() == q.lower() if c == "email" else col == digits if c == "phone"
+             else col == q)
+        cond = e if cond is None else (cond | e)
+    return cond
+
+
+def search_customers(ws: Any, q: str, limit: int = 50, *, exact: bool = False
+                     ) -> list[dict[str, Any]]:
     """Customers whose id, name, e-mail, phone, city or postcode contains ``q`` (any case);
+    with ``exact``, only those whose customer id, e-mail, phone or loyalty id *is* ``q``;
     with an empty ``q`` the customers with the highest CLV."""
     eng = ws.engine
     if eng.has_table("customers"):
@@ -202,7 +260,10 @@ def search_customers(ws: Any, q: str, limit: int = 50) -> list[dict[str, Any]]:
     cols = [c for c in SEARCH_COLUMNS if c in t.columns]
     show = [c for c in ("customer_id", "first_name", "last_name", "email", "phone", "city",
                         "country") if c in t.columns]
-    if q:
+    if q and exact:
+        cond = _exact(t, q.strip())
+        rows = eng.to_pandas(t.filter(cond).select(*show).order_by("customer_id").limit(limit))
+    elif q:
         needle = q.strip().lower()
         cond = None
         for c in cols:
@@ -235,13 +296,14 @@ async def customers_page(request: Request, q: str = "") -> Response:
         query = q.strip()[:100]
         from idic.privacy.roles import mask_row
 
+        exact = who[1] not in SUBSTRING_ROLES
         with st.gate.use() as ws:
-            rows = search_customers(ws, query)
+            rows = search_customers(ws, query, exact=exact)
         rows = [mask_row(r, who[1], st.secret) for r in rows]
         _audit(request, who, "web_search" if query else "web_list",
                target=st.hashed("query", query) if query else None)
         return _render("customers.html", title="Customers", active="customers", q=query,
-                       rows=rows, role=who[1])
+                       rows=rows, role=who[1], exact=exact)
 
     return await run_in_threadpool(work)
 
@@ -293,7 +355,8 @@ async def customer_page(request: Request, customer_id: str) -> Response:
         with st.gate.use() as ws:
             p = svc.profile(ws, customer_id)
             events = timeline(ws, customer_id) if p is not None else pd.DataFrame()
-        _audit(request, who, "web_read_profile", target=customer_id)
+        _audit(request, who, "web_read_profile", target=customer_id,
+               status=200 if p is not None else 404)
         if p is None:
             return _render("customer.html", 404, title="Customer not found", active="customers",
                            customer_id=customer_id, profile=None, role=who[1])
