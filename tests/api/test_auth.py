@@ -29,7 +29,7 @@ ROUTES = [
                               "status": "granted"}, {"admin", "marketer", "privacy",
                                                       "collector"}),
     ("POST", "/v1/privacy/export", {"email": BOB}, {"admin", "privacy"}),
-    ("POST", "/v1/privacy/erasure", {"email": "nobody@example.org", "compact": False},
+    ("POST", "/v1/privacy/erasure", {"email": BOB, "dry_run": True},
      {"admin", "privacy"}),
     ("GET", "/v1/audit", None, {"admin"}),
     ("GET", "/v1/whoami", None, set(ROLES)),

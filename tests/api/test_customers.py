@@ -101,4 +101,4 @@ def test_control_characters_and_quotes_are_4xx_not_500(client, keys) -> None:
     assert r.status_code == 422
     r = client.post("/v1/privacy/export", json={"email": "o'brien@example.com"},
                     headers=auth(keys["privacy"]))
-    assert r.status_code == 200 and r.json()["tables"] == {}
+    assert r.status_code == 404 and "no data held" in r.json()["detail"]  # quoted, not found
