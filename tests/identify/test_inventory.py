@@ -82,3 +82,20 @@ def test_inventory_of_an_empty_workspace_is_not_found(tmp_path: Path) -> None:
     Workspace.init(tmp_path / "ws").close()
     r = runner.invoke(app, ["identify", "inventory", "--workspace", str(tmp_path / "ws")])
     assert r.exit_code == 3 and "nothing loaded yet" in r.output
+
+
+def test_inventory_section_of_the_report(small_demo: Path) -> None:
+    from idic.measure.sections import identification
+
+    with Workspace.open(small_demo, read_only=True) as ws:
+        inv = identification_inventory(ws)
+        s = identification(ws)
+    assert s.available
+    numbers = {n.label: n.value for n in s.numbers}
+    assert numbers["Events identified"] == f"{inv['events_identified_share']:.1%}"
+    fig = s.figures[0]
+    events = next(t for t in fig.data if t.name == "events")
+    assert dict(zip(events.y, events.x, strict=True))["web"] == \
+        inv["by_source"]["web"]["events"]["identified_share"]
+    table = s.tables[0][1]
+    assert set(table.Source) == {src for src, d in inv["by_source"].items() if "identities" in d}

@@ -424,13 +424,65 @@ def actions(ws: Workspace, *, currency: str | None = None) -> Section:
     return s
 
 
+# -- identification inventory --------------------------------------------------------------
+@guarded("identification", "Identification")
+def identification(ws: Workspace) -> Section:
+    """How much identification the company already has (Peppers & Rogers ch. 4)."""
+    from idic.charts.identify import identified_by_source
+    from idic.errors import NotFoundError
+    from idic.identify.inventory import identification_inventory
+
+    s = Section("identification", "Identification")
+    try:
+        inv = identification_inventory(ws)
+    except NotFoundError as err:
+        s.available, s.reason = False, str(err)
+        return s
+    if not inv["identify_has_run"]:
+        s.available, s.reason = False, "stage not run: identify resolves records into customers"
+        return s
+    s.intro = ("How much of what the business sees can already be tied to a known customer: "
+               "orders whose buyer record was resolved, events with a user id or a cookie "
+               "that later logged in. Anonymous interactions are customers you cannot yet "
+               "treat differently.")
+    pct = "{:.1%}".format
+    for label, key in (("Orders identified", "orders_identified_share"),
+                       ("Revenue identified", "revenue_identified_share"),
+                       ("Events identified", "events_identified_share"),
+                       ("Events anonymous", "anonymous_events_share")):
+        if inv.get(key) is not None:
+            s.numbers.append(Number(label, pct(inv[key])))
+    add = inv.get("addressable") or {}
+    if add.get("granted_share", {}).get("email_marketing") is not None:
+        s.numbers.append(Number("Reachable by e-mail (consent)",
+                                pct(add["granted_share"]["email_marketing"])))
+    s.figures.append(identified_by_source(inv))
+    rows = []
+    for src, d in inv["by_source"].items():
+        i = d.get("identities")
+        if not i:  # a source of events only (the app, e-mails): no records of its own
+            continue
+        cov = i.get("identifier_coverage", {})
+        rows.append({"Source": src, "Records": f"{i['records']:,}",
+                     **{name: pct(cov[c]) if cov.get(c) is not None else ""
+                        for c, name in (("email", "E-mail"), ("phone", "Phone"),
+                                        ("loyalty_id", "Loyalty card"),
+                                        ("account_id", "Account"), ("cookie_id", "Cookie"),
+                                        ("device_id", "Device"),
+                                        ("social_handle", "Social handle"))}})
+    if rows:
+        s.tables.append(("Identifier coverage: share of each source's records holding it",
+                         pd.DataFrame(rows)))
+    return s
+
+
 SECTIONS: dict[str, Callable[..., Section]] = {
     "summary": summary, "actions": actions, "value": value, "cohorts": cohorts,
-    "journeys": journeys,
+    "journeys": journeys, "identification": identification,
 }
 
 
 def all_sections(ws: Workspace, *, compute: bool = False) -> list[Section]:
     cur = currency_of(ws)
     return [summary(ws, currency=cur, compute=compute), actions(ws, currency=cur),
-            value(ws, currency=cur), cohorts(ws), journeys(ws)]
+            value(ws, currency=cur), cohorts(ws), journeys(ws), identification(ws)]

@@ -209,7 +209,7 @@ def _sections_page(request: Request, page: str, names: tuple[str, ...], title: s
 @router.get("/dashboard", response_class=HTMLResponse)
 async def overview(request: Request) -> Response:
     return await run_in_threadpool(_sections_page, request, "overview",
-                                   ("summary", "actions", "cohorts"), "Overview")
+                                   ("summary", "actions", "cohorts", "identification"), "Overview")
 
 
 @router.get("/dashboard/value", response_class=HTMLResponse)
