@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -151,7 +152,12 @@ class DuckDBEngine(Engine):
             self.raw.execute("ROLLBACK")
             raise
         else:
-            self.raw.execute("COMMIT")
+            try:
+                self.raw.execute("COMMIT")
+            except BaseException:  # a failed commit must not leave the transaction open
+                with contextlib.suppress(duckdb.Error):
+                    self.raw.execute("ROLLBACK")
+                raise
         finally:
             self._in_tx = False
 
