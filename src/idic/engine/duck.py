@@ -14,6 +14,7 @@ import pyarrow as pa
 from ibis.common.exceptions import TableNotFound
 
 from idic.engine.base import Engine, TableLike
+from idic.engine.csv_dialect import sniff_delimiter
 from idic.errors import InputError, WorkspaceError
 
 
@@ -144,11 +145,16 @@ class DuckDBEngine(Engine):
         finally:
             self._in_tx = False
 
-    def read_file(self, path: Path, fmt: str) -> ir.Table:
+    def read_file(self, path: Path, fmt: str, *, delimiter: str | None = None) -> ir.Table:
         p = str(path).replace("'", "''")
         if fmt == "csv":
-            rel = (f"read_csv('{p}', all_varchar=true, header=true, strict_mode=false, "
-                   f"null_padding=true, parallel=true)")
+            # Quote and escape are fixed (RFC 4180): left to the sniffer, a non-strict read
+            # took the escape to be empty and cut every field holding "". null_padding keeps
+            # short rows (their missing values are then quarantined) and needs the serial
+            # reader: the parallel one refuses it with a newline inside a quoted field.
+            d = (delimiter or sniff_delimiter(path)).replace("'", "''")
+            rel = (f"read_csv('{p}', all_varchar=true, header=true, delim='{d}', quote='\"', "
+                   "escape='\"', strict_mode=false, null_padding=true, parallel=false)")
         elif fmt == "parquet":
             rel = f"read_parquet('{p}')"
         elif fmt == "jsonl":

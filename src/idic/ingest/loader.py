@@ -137,7 +137,7 @@ def ingest_staged(ws, spec: TableSpec, staged: ir.Table, *, file: str,
 
     def raw(name: str) -> ir.Value:
         if name in cols:
-            return text(staged[cols[name]])
+            return text(staged[cols[name]], engine=engine.name)
         if name == "source" and source:
             return ibis.literal(source)
         return ibis.null(dt.string)

@@ -42,10 +42,24 @@ def _trim(x: str) -> str:  # type: ignore[empty-body]
     """The backend's one-argument ``trim`` (spaces; far cheaper than a character-set trim)."""
 
 
-def text(raw: ir.Value) -> ir.Value:
-    """Staged text: trimmed, blank -> null (typed Parquet columns pass through)."""
+#: What "trimmed" removes at both ends: the Unicode space separators (Zs: space, no-break
+#: space, the typographic spaces, ideographic space). DuckDB's one-argument trim removes
+#: exactly these; Spark's removes only U+0020, so Spark trims this set with ``btrim``.
+SPACES = (" \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+          + "\u202f\u205f\u3000")
+
+
+@ibis.udf.scalar.builtin(name="btrim")
+def _btrim(x: str, chars: str) -> str:  # type: ignore[empty-body]
+    """Spark's ``btrim(str, chars)``: both ends trimmed of a character set."""
+
+
+def text(raw: ir.Value, *, engine: str = "duckdb") -> ir.Value:
+    """Staged text: trimmed of :data:`SPACES`, blank -> null (typed Parquet columns pass
+    through). ``engine`` names the backend the expression runs on."""
     if raw.type().is_string():
-        return _trim(raw).nullif("")
+        trimmed = _btrim(raw, SPACES) if engine == "spark" else _trim(raw)
+        return trimmed.nullif("")
     return raw
 
 
