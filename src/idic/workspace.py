@@ -99,11 +99,21 @@ class Workspace:
         return {name: self.engine.count(name) for name in self.tables()}
 
     def ingest(self, kind: str, path: Path | str, *, mapping: dict[str, str] | None = None,
-               source: str | None = None, fmt: str | None = None) -> IngestResult:
-        """Validate and load one file into the canonical table ``kind``."""
+               source: str | None = None, fmt: str | None = None,
+               delimiter: str | None = None, decimal_comma: bool = False,
+               date_format: str | None = None) -> IngestResult:
+        """Validate and load one file into the canonical table ``kind``.
+
+        CSV ``delimiter`` (default: read from the header); ``decimal_comma``: numbers are
+        written ``1.234,56`` (a dot is then only a thousands separator); ``date_format``:
+        dates and times are written in this strftime format (e.g. ``%d/%m/%Y %H:%M``),
+        ISO 8601 is still read."""
+        from idic.ingest.formats import ParseOptions
         from idic.ingest.loader import ingest_file
 
-        return ingest_file(self, kind, Path(path), mapping=mapping, source=source, fmt=fmt)
+        return ingest_file(self, kind, Path(path), mapping=mapping, source=source, fmt=fmt,
+                           delimiter=delimiter,
+                           options=ParseOptions(decimal_comma, date_format))
 
     def customer_orders(self) -> ir.Table:
         """Orders keyed by ``customer_id``: the resolved customer once ``identify`` has run,

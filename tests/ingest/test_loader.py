@@ -122,6 +122,29 @@ def test_missing_required_column_fails_naming_file_and_column(workspace: Workspa
     assert workspace.engine.count("ingest_log") == 0
 
 
+def test_missing_required_columns_are_all_named_with_the_file_columns(
+        workspace: Workspace, tmp_path: Path) -> None:
+    # an over-long row makes DuckDB add columns (column3, ...): they are not the file's
+    f = write(tmp_path, "o.csv", "order_id,amount,note\n1,2,x\n2,3,y,extra,more\n")
+    with pytest.raises(InputError) as err:
+        workspace.ingest("orders", f)
+    msg = str(err.value)
+    assert msg.startswith(f"{f}: missing required columns 'source', 'source_customer_id', "
+                          "'ordered_at', 'currency' for table orders (expected source: ")
+    assert msg.endswith("; file columns: ['order_id', 'amount', 'note']")
+    assert err.value.hint == ("map your columns with --map source=YOUR_COLUMN --map "
+                              "source_customer_id=YOUR_COLUMN --map ordered_at=YOUR_COLUMN "
+                              "--map currency=YOUR_COLUMN or give --source NAME for source")
+
+
+def test_segment_of_a_csv_is_a_clear_input_error(workspace: Workspace, tmp_path: Path) -> None:
+    f = write(tmp_path, "events.csv", "message_id,type\nm1,track\n")
+    with pytest.raises(InputError, match=r"events\.csv: segment expects Segment-spec JSON .* "
+                                         r"not a CSV file"):
+        workspace.ingest("segment", f)
+    assert workspace.engine.count("events") == 0
+
+
 def test_unknown_kind_and_unreadable_file(workspace: Workspace, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="unknown table kind 'ordres'"):
         workspace.ingest("ordres", write(tmp_path, "x.csv", "a\n1\n"))
