@@ -16,6 +16,8 @@ from idic.errors import WorkspaceError
 from idic.schema import INGEST_LOG_SCHEMA, QUARANTINE_SCHEMA, TABLES
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from idic.ingest.loader import IngestResult
 
 SETTINGS_FILE = "workspace.json"
@@ -91,6 +93,21 @@ class Workspace:
     # -- data -----------------------------------------------------------------------------------
     def table(self, name: str) -> ir.Table:
         return self.engine.table(name)
+
+    def to_pandas(self, table: str | ir.Table) -> pd.DataFrame:
+        """A table (by name, or an Ibis expression) as a pandas DataFrame for analysis:
+        money (DECIMAL, stored exact) comes as float64 so ``describe()``, plotting and
+        arithmetic work; timestamps stay UTC-aware. For exact cents use ``ws.table(...)``
+        (decimal.Decimal values)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        expr = self.table(table) if isinstance(table, str) else table
+        data = self.engine.to_arrow(expr)
+        for i, f in enumerate(data.schema):
+            if pa.types.is_decimal(f.type):
+                data = data.set_column(i, f.name, pc.cast(data.column(i), pa.float64()))
+        return data.to_pandas()
 
     def tables(self) -> list[str]:
         return sorted(self.engine.list_tables())

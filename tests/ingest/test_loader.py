@@ -209,3 +209,16 @@ def test_every_kind_loads_its_example_row(workspace: Workspace, tmp_path: Path,
     df.to_csv(f, index=False)
     r = workspace.ingest(kind, f)
     assert (r.accepted, r.quarantined, r.warnings) == (1, 0, 0), kind
+
+
+def test_to_pandas_gives_float_money(workspace: Workspace, tmp_path: Path) -> None:
+    workspace.ingest("orders", write(tmp_path, "orders.csv", ORDERS_CSV))
+    df = workspace.to_pandas("orders").set_index("order_id")
+    assert df.amount.dtype == "float64" and df.margin.dtype == "float64"
+    assert df.loc["O1", "amount"] == 10.5 and df.amount.sum() == pytest.approx(37.5)
+    assert df.describe().loc["mean", "amount"] == pytest.approx(12.5)
+    assert str(df.ordered_at.dtype) == "datetime64[us, UTC]"
+    # an expression works too; the stored values stay exact
+    t = workspace.table("orders")
+    assert workspace.to_pandas(t.filter(t.order_id == "O2")).amount.tolist() == [20.0]
+    assert t.to_pandas().amount.map(type).eq(Decimal).all()

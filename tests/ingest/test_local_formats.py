@@ -143,5 +143,6 @@ def test_european_file_on_spark(spark_workspace: Workspace, tmp_path: Path) -> N
     assert (r.received, r.accepted, r.quarantined) == (30, 30, 0)
     o = spark_workspace.table("orders").to_pandas().set_index("order_id")
     assert Decimal(str(o.loc["O29", "amount"])) == Decimal("29.04")
+    assert spark_workspace.to_pandas("orders").amount.dtype == "float64"
     assert o.loc["O27", "ordered_at"].to_pydatetime().replace(tzinfo=UTC) == datetime(
         2024, 7, 28, 2, 53, tzinfo=UTC)
