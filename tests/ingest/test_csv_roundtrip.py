@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import json
 import re
 import tempfile
 import unicodedata
@@ -101,9 +102,15 @@ def test_doubled_quotes_are_kept(duck_ws: tuple[Workspace, Path]) -> None:
     f = tmp / "quoted.csv"
     f.write_text('source,source_record_id,first_name,city\n'
                  'web,Q1,"He said ""great"", thanks",Paris\n'
-                 'web,Q2,plain,"a\nb"\n')
+                 'web,Q2,plain,"a\nb"\n'
+                 'web,,"He said ""great"", thanks",Rome\n')
     r = ws.ingest("identities", f)
-    assert (r.received, r.accepted, r.quarantined, r.warnings) == (2, 2, 0, 0)
+    assert (r.received, r.accepted, r.quarantined, r.warnings) == (3, 2, 1, 0)
+    # the quarantine keeps the whole raw row, uncut
+    record = ws.table("quarantine").to_pyarrow().column("record").to_pylist()
+    assert [json.loads(x) for x in record] == [{
+        "source": "web", "source_record_id": None, "first_name": 'He said "great", thanks',
+        "city": "Rome"}]
     t = ws.table("identities")
     got = t.filter(t.source_record_id.isin(["Q1", "Q2"])).select(
         "source_record_id", "first_name", "city").order_by("source_record_id").to_pyarrow()
