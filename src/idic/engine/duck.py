@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +36,7 @@ class DuckDBEngine(Engine):
         self.raw: duckdb.DuckDBPyConnection = self.con.con
         self.raw.execute("SET TimeZone='UTC'")
         self._in_tx = False
+        self._csv_views: dict[str, tuple[str, str]] = {}  # view -> (path, delimiter), quoted
 
     def _sql(self, expr: ir.Table) -> str:
         """Compiled SQL of ``expr``, with any in-memory tables it uses registered first."""
@@ -106,7 +108,16 @@ class DuckDBEngine(Engine):
     def stage(self, expr: ir.Table, name: str, *, line_start: int | None = None) -> ir.Table:
         # insertion order is preserved (DuckDB's preserve_insertion_order), so rowid is the
         # input order: cheaper than a ROW_NUMBER() window, which runs on one thread
-        self.raw.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {self._sql(expr)}')
+        sql = f'CREATE OR REPLACE TEMP TABLE "{name}" AS {self._sql(expr)}'
+        try:
+            self.raw.execute(sql)
+        except duckdb.Error as exc:  # a quoted line break met by the parallel CSV reader
+            serial = [v for v in self._csv_views if f'"{v}"' in sql]
+            if not (_needs_serial(exc) and serial):
+                raise
+            for view in serial:
+                self._csv_view(view, parallel=False)
+            self.raw.execute(sql)
         if line_start is None:
             return self.con.table(name)
         # (rows written inside a transaction get rowids from a large offset: subtract the min)
@@ -148,20 +159,35 @@ class DuckDBEngine(Engine):
     def read_file(self, path: Path, fmt: str, *, delimiter: str | None = None) -> ir.Table:
         p = str(path).replace("'", "''")
         if fmt == "csv":
-            # Quote and escape are fixed (RFC 4180): left to the sniffer, a non-strict read
-            # took the escape to be empty and cut every field holding "". null_padding keeps
-            # short rows (their missing values are then quarantined) and needs the serial
-            # reader: the parallel one refuses it with a newline inside a quoted field.
-            d = (delimiter or sniff_delimiter(path)).replace("'", "''")
-            rel = (f"read_csv('{p}', all_varchar=true, header=true, delim='{d}', quote='\"', "
-                   "escape='\"', strict_mode=false, null_padding=true, parallel=false)")
-        elif fmt == "parquet":
+            view = f"_idic_csv_{uuid.uuid4().hex[:12]}"
+            self._csv_views[view] = (p, (delimiter or sniff_delimiter(path)).replace("'", "''"))
+            try:
+                self._csv_view(view, parallel=True)
+            except duckdb.Error as exc:
+                if not _needs_serial(exc):
+                    raise
+                self._csv_view(view, parallel=False)
+            return self.con.table(view)
+        if fmt == "parquet":
             rel = f"read_parquet('{p}')"
         elif fmt == "jsonl":
             rel = f"read_json('{p}', format='newline_delimited', records=true, union_by_name=true)"
         else:  # pragma: no cover - guarded by caller
             raise InputError(f"{path}: unknown file format {fmt!r}")
         return self.con.sql(f"SELECT * FROM {rel}")
+
+    def _csv_view(self, view: str, *, parallel: bool) -> None:
+        """(Re)define the temporary view reading a CSV file registered by read_file.
+
+        Quote and escape are fixed (RFC 4180): left to the sniffer, a non-strict read took
+        the escape to be empty and cut every field holding "". null_padding keeps short
+        rows (their missing values are then quarantined); the parallel reader refuses it
+        once a quoted field holds a line break, and the view is then made serial."""
+        p, d = self._csv_views[view]
+        self.raw.execute(
+            f'CREATE OR REPLACE TEMP VIEW "{view}" AS SELECT * FROM read_csv(\'{p}\', '
+            f"all_varchar=true, header=true, delim='{d}', quote='\"', escape='\"', "
+            f"strict_mode=false, null_padding=true, parallel={str(parallel).lower()})")
 
     def export(self, expr: ir.Table, path: Path) -> int:
         fmt = "PARQUET" if path.suffix.lower() == ".parquet" else "CSV, HEADER"
@@ -202,6 +228,11 @@ class DuckDBEngine(Engine):
 
     def close(self) -> None:
         self.con.disconnect()
+
+
+def _needs_serial(exc: Exception) -> bool:
+    """DuckDB's parallel CSV reader refusing null_padding next to a quoted line break."""
+    return "null_padding" in str(exc) and "parallel" in str(exc)
 
 
 def _where_clause(select_sql: str) -> str:
