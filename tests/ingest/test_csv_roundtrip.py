@@ -163,3 +163,6 @@ def test_quoted_line_break_keeps_rows_and_line_numbers(duck_ws: tuple[Workspace,
         "two\nlines"]
     q = ws.table("quarantine")
     assert q.filter(q.file == str(f)).line.execute().tolist() == [1502]
+    # the reading view is dropped after the load
+    views = "SELECT count(*) FROM duckdb_views() WHERE view_name LIKE '\\_idic\\_csv%' ESCAPE '\\'"
+    assert ws.engine.raw.execute(views).fetchone()[0] == 0

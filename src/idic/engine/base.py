@@ -119,6 +119,10 @@ class Engine(ABC):
         CSV: RFC 4180 quoting; ``delimiter`` None reads it from the header
         (:mod:`idic.engine.csv_dialect`)."""
 
+    def release_file(self, staged: ir.Table) -> None:
+        """Let go of what :meth:`read_file` set up for ``staged`` (nothing by default)."""
+        return None
+
     def map_batches(self, expr: ir.Table, fn: Callable[[pa.RecordBatch], pa.RecordBatch],
                     batch_size: int = 1_000_000) -> pa.Table:
         """Apply a NumPy/Arrow function batch by batch and gather the result.

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
@@ -44,7 +45,7 @@ class DuckDBEngine(Engine):
         return str(self.con.compile(expr))
 
     def list_tables(self) -> list[str]:
-        return list(self.con.list_tables())
+        return [t for t in self.con.list_tables() if t not in self._csv_views]
 
     def _table(self, name: str) -> ir.Table:
         return self.con.table(name)
@@ -175,6 +176,12 @@ class DuckDBEngine(Engine):
         else:  # pragma: no cover - guarded by caller
             raise InputError(f"{path}: unknown file format {fmt!r}")
         return self.con.sql(f"SELECT * FROM {rel}")
+
+    def release_file(self, staged: ir.Table) -> None:
+        view = staged.get_name() if isinstance(staged.op(), ops.DatabaseTable) else None
+        if view in self._csv_views:
+            self.raw.execute(f'DROP VIEW IF EXISTS "{view}"')
+            del self._csv_views[view]
 
     def _csv_view(self, view: str, *, parallel: bool) -> None:
         """(Re)define the temporary view reading a CSV file registered by read_file.

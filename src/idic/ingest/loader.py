@@ -116,9 +116,12 @@ def ingest_file(ws, kind: str, path: Path, *, mapping: dict[str, str] | None = N
     except Exception as exc:  # the backend's own parse errors, in one line
         raise InputError(f"{path}: cannot read as {fmt}: {str(exc).splitlines()[0]}") from exc
     first_line = 2 if fmt == "csv" else 1
-    return ingest_staged(ws, spec, staged, file=str(path), mapping=mapping or {}, source=source,
-                         first_line=first_line, sha=file_sha256(path), progress=progress,
-                         headers=headers, options=options)
+    try:
+        return ingest_staged(ws, spec, staged, file=str(path), mapping=mapping or {},
+                             source=source, first_line=first_line, sha=file_sha256(path),
+                             progress=progress, headers=headers, options=options)
+    finally:
+        ws.engine.release_file(staged)
 
 
 def ingest_records(ws, kind: str, records: pa.Table, *, origin: str,
