@@ -17,6 +17,8 @@ from idic.fsperm import private_dir
 from idic.schema import INGEST_LOG_SCHEMA, QUARANTINE_SCHEMA, TABLES
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from idic.ingest.loader import IngestResult
 
 SETTINGS_FILE = "workspace.json"
@@ -95,6 +97,21 @@ class Workspace:
     def table(self, name: str) -> ir.Table:
         return self.engine.table(name)
 
+    def to_pandas(self, table: str | ir.Table) -> pd.DataFrame:
+        """A table (by name, or an Ibis expression) as a pandas DataFrame for analysis:
+        money (DECIMAL, stored exact) comes as float64 so ``describe()``, plotting and
+        arithmetic work; timestamps stay UTC-aware. For exact cents use ``ws.table(...)``
+        (decimal.Decimal values)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        expr = self.table(table) if isinstance(table, str) else table
+        data = self.engine.to_arrow(expr)
+        for i, f in enumerate(data.schema):
+            if pa.types.is_decimal(f.type):
+                data = data.set_column(i, f.name, pc.cast(data.column(i), pa.float64()))
+        return data.to_pandas()
+
     def tables(self) -> list[str]:
         return sorted(self.engine.list_tables())
 
@@ -102,11 +119,21 @@ class Workspace:
         return {name: self.engine.count(name) for name in self.tables()}
 
     def ingest(self, kind: str, path: Path | str, *, mapping: dict[str, str] | None = None,
-               source: str | None = None, fmt: str | None = None) -> IngestResult:
-        """Validate and load one file into the canonical table ``kind``."""
+               source: str | None = None, fmt: str | None = None,
+               delimiter: str | None = None, decimal_comma: bool = False,
+               date_format: str | None = None) -> IngestResult:
+        """Validate and load one file into the canonical table ``kind``.
+
+        CSV ``delimiter`` (default: read from the header); ``decimal_comma``: numbers are
+        written ``1.234,56`` (a dot is then only a thousands separator); ``date_format``:
+        dates and times are written in this strftime format (e.g. ``%d/%m/%Y %H:%M``),
+        ISO 8601 is still read."""
+        from idic.ingest.formats import ParseOptions
         from idic.ingest.loader import ingest_file
 
-        return ingest_file(self, kind, Path(path), mapping=mapping, source=source, fmt=fmt)
+        return ingest_file(self, kind, Path(path), mapping=mapping, source=source, fmt=fmt,
+                           delimiter=delimiter,
+                           options=ParseOptions(decimal_comma, date_format))
 
     def customer_orders(self) -> ir.Table:
         """Orders keyed by ``customer_id``: the resolved customer once ``identify`` has run,

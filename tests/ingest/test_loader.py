@@ -122,6 +122,29 @@ def test_missing_required_column_fails_naming_file_and_column(workspace: Workspa
     assert workspace.engine.count("ingest_log") == 0
 
 
+def test_missing_required_columns_are_all_named_with_the_file_columns(
+        workspace: Workspace, tmp_path: Path) -> None:
+    # an over-long row makes DuckDB add columns (column3, ...): they are not the file's
+    f = write(tmp_path, "o.csv", "order_id,amount,note\n1,2,x\n2,3,y,extra,more\n")
+    with pytest.raises(InputError) as err:
+        workspace.ingest("orders", f)
+    msg = str(err.value)
+    assert msg.startswith(f"{f}: missing required columns 'source', 'source_customer_id', "
+                          "'ordered_at', 'currency' for table orders (expected source: ")
+    assert msg.endswith("; file columns: ['order_id', 'amount', 'note']")
+    assert err.value.hint == ("map your columns with --map source=YOUR_COLUMN --map "
+                              "source_customer_id=YOUR_COLUMN --map ordered_at=YOUR_COLUMN "
+                              "--map currency=YOUR_COLUMN or give --source NAME for source")
+
+
+def test_segment_of_a_csv_is_a_clear_input_error(workspace: Workspace, tmp_path: Path) -> None:
+    f = write(tmp_path, "events.csv", "message_id,type\nm1,track\n")
+    with pytest.raises(InputError, match=r"events\.csv: segment expects Segment-spec JSON .* "
+                                         r"not a CSV file"):
+        workspace.ingest("segment", f)
+    assert workspace.engine.count("events") == 0
+
+
 def test_unknown_kind_and_unreadable_file(workspace: Workspace, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="unknown table kind 'ordres'"):
         workspace.ingest("ordres", write(tmp_path, "x.csv", "a\n1\n"))
@@ -186,3 +209,16 @@ def test_every_kind_loads_its_example_row(workspace: Workspace, tmp_path: Path,
     df.to_csv(f, index=False)
     r = workspace.ingest(kind, f)
     assert (r.accepted, r.quarantined, r.warnings) == (1, 0, 0), kind
+
+
+def test_to_pandas_gives_float_money(workspace: Workspace, tmp_path: Path) -> None:
+    workspace.ingest("orders", write(tmp_path, "orders.csv", ORDERS_CSV))
+    df = workspace.to_pandas("orders").set_index("order_id")
+    assert df.amount.dtype == "float64" and df.margin.dtype == "float64"
+    assert df.loc["O1", "amount"] == 10.5 and df.amount.sum() == pytest.approx(37.5)
+    assert df.describe().loc["mean", "amount"] == pytest.approx(12.5)
+    assert str(df.ordered_at.dtype) == "datetime64[us, UTC]"
+    # an expression works too; the stored values stay exact
+    t = workspace.table("orders")
+    assert workspace.to_pandas(t.filter(t.order_id == "O2")).amount.tolist() == [20.0]
+    assert t.to_pandas().amount.map(type).eq(Decimal).all()

@@ -52,6 +52,17 @@ EXIT_CODES: dict[type[IdicError], int] = {
     NotFoundError: 3,
     WorkspaceError: 4,
 }
+#: `idic ingest`: the file had rows and every one was quarantined
+EXIT_ALL_QUARANTINED = 5
+
+
+def workspace_flag(workspace: Path | None) -> str:
+    """`` --workspace DIR`` when the user gave one, for hints to repeat (else "")."""
+    if workspace is None:
+        return ""
+    import shlex
+
+    return f" --workspace {shlex.quote(str(workspace))}"
 
 
 def _default(o: Any) -> Any:

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from idic.cli.common import (
+    EXIT_ALL_QUARANTINED,
     EngineOpt,
     JsonOpt,
     WorkspaceOpt,
@@ -20,6 +22,7 @@ from idic.cli.common import (
     open_ws,
     out,
     output_file,
+    workspace_flag,
 )
 from idic.errors import InputError
 from idic.workspace import SETTINGS_FILE, Workspace
@@ -56,35 +59,58 @@ def ingest_cmd(
         help="Source name for rows whose file has no source column")] = None,
     fmt: Annotated[str | None, typer.Option(
         "--format", help="csv, parquet, jsonl or segment (default: from the extension)")] = None,
+    delimiter: Annotated[str | None, typer.Option(
+        help="CSV delimiter: , ; | or tab (default: read from the header line)")] = None,
+    decimal_comma: Annotated[bool, typer.Option(
+        "--decimal-comma", help="Numbers are written 1.234,56 (a dot only groups thousands)"
+    )] = False,
+    date_format: Annotated[str | None, typer.Option(
+        help="Dates and times are written in this strftime format, e.g. '%d/%m/%Y %H:%M' "
+             "(ISO 8601 is still read)")] = None,
     json_: JsonOpt = False,
 ) -> None:
+    """Validate and load a file. Exit code 5 when the file has rows and every one of them
+    was quarantined (nothing loaded, nothing already held)."""
+    from idic.engine.csv_dialect import parse_delimiter
     from idic.ingest.mapping import load_mapping_file, parse_map_flags
 
     cols = load_mapping_file(mapping) if mapping else {}
     cols.update(parse_map_flags(map_))
+    delim = parse_delimiter(delimiter) if delimiter is not None else None
     if not _exists(workspace):
         Workspace.init(workspace).close()
     with open_ws(workspace) as ws, _progress(not json_) as bar:
         task = bar.add_task(f"loading {file.name}", total=None)
-        result = ws.ingest(kind, file, mapping=cols, source=source, fmt=fmt)
+        result = ws.ingest(kind, file, mapping=cols, source=source, fmt=fmt, delimiter=delim,
+                           decimal_comma=decimal_comma, date_format=date_format)
         bar.update(task, completed=1, total=1)
     d = result.to_dict()
     if json_:
         emit_json(d)
-        return
-    _print_result(d)
+    else:
+        _print_result(d, workspace)
+    if d["received"] and d["quarantined"] == d["received"]:
+        console.print(f"[bold red]error:[/] every row of {escape(str(file))} was "
+                      "quarantined; nothing was loaded", highlight=False, soft_wrap=True)
+        console.print("[dim]hint: see why with idic export quarantine -o quarantine.csv"
+                      f"{escape(workspace_flag(workspace))}; numbers written 62,04 need "
+                      "--decimal-comma, dates written 01/07/2024 --date-format "
+                      "'%d/%m/%Y'[/]", highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_ALL_QUARANTINED)
 
 
-def _print_result(d: dict[str, Any]) -> None:
+def _print_result(d: dict[str, Any], workspace: Path | None) -> None:
     out.print(f"[bold]{d['kind']}[/] from {d['file']}: received {d['received']:,} = "
               f"accepted {d['accepted']:,} + quarantined {d['quarantined']:,} + "
               f"duplicates {d['duplicates']:,}"
               + (f"; {d['warnings']:,} optional values nulled" if d["warnings"] else "")
               + f"  ({d['seconds']:.2f}s)")
     for sub in d.get("related", {}).values():
-        _print_result(sub)
-    if d["quarantined"]:
-        out.print("  see the reasons with [bold]idic export quarantine -o quarantine.csv[/]")
+        _print_result(sub, workspace)
+    if d["quarantined"] or d["warnings"]:
+        table = "quarantine" if d["quarantined"] else "ingest_warnings"
+        out.print(f"  see the reasons with [bold]idic export {table} -o {table}.csv"
+                  f"{escape(workspace_flag(workspace))}[/]", highlight=False, soft_wrap=True)
 
 
 def _path(workspace: Path | None) -> Path:

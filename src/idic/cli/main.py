@@ -17,7 +17,8 @@ app = typer.Typer(
 )
 
 app.command("init", help="Create a workspace (folder + database + canonical tables).")(init_cmd)
-app.command("ingest", help="Validate and load a file into a canonical table.")(ingest_cmd)
+app.command("ingest", help="Validate and load a file into a canonical table. Exit code 5: the "
+            "file had rows and every one was quarantined.")(ingest_cmd)
 app.command("status", help="Row counts, recent loads and quarantine counts.")(status_cmd)
 app.command("export", help="Write any table (quarantine included) to CSV or Parquet.")(export_cmd)
 app.command("run", help="Run every pipeline stage on the workspace's data.")(run_cmd)

@@ -134,8 +134,15 @@ class Engine(ABC):
         return int(self.table(name).count().execute())
 
     @abstractmethod
-    def read_file(self, path: Path, fmt: str) -> ir.Table:
-        """Stage a CSV / Parquet / JSON-lines file with every column as text (for validation)."""
+    def read_file(self, path: Path, fmt: str, *, delimiter: str | None = None) -> ir.Table:
+        """Stage a CSV / Parquet / JSON-lines file with every column as text (for validation).
+
+        CSV: RFC 4180 quoting; ``delimiter`` None reads it from the header
+        (:mod:`idic.engine.csv_dialect`)."""
+
+    def release_file(self, staged: ir.Table) -> None:
+        """Let go of what :meth:`read_file` set up for ``staged`` (nothing by default)."""
+        return None
 
     def map_batches(self, expr: ir.Table, fn: Callable[[pa.RecordBatch], pa.RecordBatch],
                     batch_size: int = 1_000_000) -> pa.Table:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 from ibis.common.exceptions import TableNotFound
 
 from idic.engine.base import Engine, TableLike
+from idic.engine.csv_dialect import sniff_delimiter
 from idic.errors import InputError, WorkspaceError
 
 
@@ -35,6 +38,7 @@ class DuckDBEngine(Engine):
         self.raw: duckdb.DuckDBPyConnection = self.con.con
         self.raw.execute("SET TimeZone='UTC'")
         self._in_tx = False
+        self._csv_views: dict[str, tuple[str, str]] = {}  # view -> (path, delimiter), quoted
 
     def _sql(self, expr: ir.Table) -> str:
         """Compiled SQL of ``expr``, with any in-memory tables it uses registered first."""
@@ -42,7 +46,7 @@ class DuckDBEngine(Engine):
         return str(self.con.compile(expr))
 
     def list_tables(self) -> list[str]:
-        return list(self.con.list_tables())
+        return [t for t in self.con.list_tables() if t not in self._csv_views]
 
     def _table(self, name: str) -> ir.Table:
         return self.con.table(name)
@@ -117,7 +121,16 @@ class DuckDBEngine(Engine):
     def stage(self, expr: ir.Table, name: str, *, line_start: int | None = None) -> ir.Table:
         # insertion order is preserved (DuckDB's preserve_insertion_order), so rowid is the
         # input order: cheaper than a ROW_NUMBER() window, which runs on one thread
-        self.raw.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {self._sql(expr)}')
+        sql = f'CREATE OR REPLACE TEMP TABLE "{name}" AS {self._sql(expr)}'
+        try:
+            self.raw.execute(sql)
+        except duckdb.Error as exc:  # a quoted line break met by the parallel CSV reader
+            serial = [v for v in self._csv_views if f'"{v}"' in sql]
+            if not (_needs_serial(exc) and serial):
+                raise
+            for view in serial:
+                self._csv_view(view, parallel=False)
+            self.raw.execute(sql)
         if line_start is None:
             return self.con.table(name)
         # (rows written inside a transaction get rowids from a large offset: subtract the min)
@@ -161,18 +174,44 @@ class DuckDBEngine(Engine):
         finally:
             self._in_tx = False
 
-    def read_file(self, path: Path, fmt: str) -> ir.Table:
+    def read_file(self, path: Path, fmt: str, *, delimiter: str | None = None) -> ir.Table:
         p = str(path).replace("'", "''")
         if fmt == "csv":
-            rel = (f"read_csv('{p}', all_varchar=true, header=true, strict_mode=false, "
-                   f"null_padding=true, parallel=true)")
-        elif fmt == "parquet":
+            view = f"_idic_csv_{uuid.uuid4().hex[:12]}"
+            self._csv_views[view] = (p, (delimiter or sniff_delimiter(path)).replace("'", "''"))
+            try:
+                self._csv_view(view, parallel=True)
+            except duckdb.Error as exc:
+                if not _needs_serial(exc):
+                    raise
+                self._csv_view(view, parallel=False)
+            return self.con.table(view)
+        if fmt == "parquet":
             rel = f"read_parquet('{p}')"
         elif fmt == "jsonl":
             rel = f"read_json('{p}', format='newline_delimited', records=true, union_by_name=true)"
         else:  # pragma: no cover - guarded by caller
             raise InputError(f"{path}: unknown file format {fmt!r}")
         return self.con.sql(f"SELECT * FROM {rel}")
+
+    def release_file(self, staged: ir.Table) -> None:
+        view = staged.get_name() if isinstance(staged.op(), ops.DatabaseTable) else None
+        if view in self._csv_views:
+            self.raw.execute(f'DROP VIEW IF EXISTS "{view}"')
+            del self._csv_views[view]
+
+    def _csv_view(self, view: str, *, parallel: bool) -> None:
+        """(Re)define the temporary view reading a CSV file registered by read_file.
+
+        Quote and escape are fixed (RFC 4180): left to the sniffer, a non-strict read took
+        the escape to be empty and cut every field holding "". null_padding keeps short
+        rows (their missing values are then quarantined); the parallel reader refuses it
+        once a quoted field holds a line break, and the view is then made serial."""
+        p, d = self._csv_views[view]
+        self.raw.execute(
+            f'CREATE OR REPLACE TEMP VIEW "{view}" AS SELECT * FROM read_csv(\'{p}\', '
+            f"all_varchar=true, header=true, delim='{d}', quote='\"', escape='\"', "
+            f"strict_mode=false, null_padding=true, parallel={str(parallel).lower()})")
 
     def export(self, expr: ir.Table, path: Path) -> int:
         fmt = "PARQUET" if path.suffix.lower() == ".parquet" else "CSV, HEADER"
@@ -230,6 +269,9 @@ def _update_parts(select_sql: str) -> tuple[str, str]:
         value = e.this if isinstance(e, sqlglot.exp.Alias) else e
         sets.append(f'"{alias}" = {value.sql(dialect="duckdb")}')
     return cond, ", ".join(sets)
+def _needs_serial(exc: Exception) -> bool:
+    """DuckDB's parallel CSV reader refusing null_padding next to a quoted line break."""
+    return "null_padding" in str(exc) and "parallel" in str(exc)
 
 
 def _where_clause(select_sql: str) -> str:

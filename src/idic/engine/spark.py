@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 
 from idic.config import get_settings
 from idic.engine.base import Engine, TableLike
+from idic.engine.csv_dialect import QUOTE, sniff_delimiter, sniff_newline
 
 _SESSION = None
 
@@ -149,10 +150,19 @@ class SparkEngine(Engine):
         self._to_df(data).createOrReplaceTempView(name)
         return self.con.table(name)
 
-    def read_file(self, path: Path, fmt: str) -> ir.Table:
+    def read_file(self, path: Path, fmt: str, *, delimiter: str | None = None) -> ir.Table:
         reader = self.spark.read
         if fmt == "csv":
-            df = reader.option("header", True).option("inferSchema", False).csv(str(path))
+            # RFC 4180 quoting (Spark's default escape is a backslash), quoted newlines
+            # (multiLine) and the delimiter the DuckDB engine uses (see csv_dialect)
+            opts = {"header": True, "inferSchema": False, "quote": QUOTE, "escape": QUOTE,
+                    "multiLine": True, "encoding": "UTF-8", "mode": "PERMISSIVE",
+                    "sep": delimiter or sniff_delimiter(path)}
+            newline = sniff_newline(path)
+            if newline:
+                opts["lineSep"] = newline
+            df = reader.options(**opts).csv(str(path))
+            df = df.toDF(*[c.removeprefix("\ufeff") for c in df.columns])
         elif fmt == "parquet":
             df = reader.parquet(str(path))
         else:

@@ -20,9 +20,11 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from idic.engine.csv_dialect import header_names, sniff_delimiter
 from idic.errors import InputError
+from idic.ingest.formats import ParseOptions
 from idic.ingest.mapping import resolve_columns
-from idic.ingest.validate import parse, reason, text, valid
+from idic.ingest.validate import DEFAULT, parse, reason, text, valid
 from idic.schema import TABLES, Column, TableSpec
 from idic.schema.tables import IBIS_TYPES
 
@@ -80,8 +82,12 @@ def table_spec(kind: str) -> TableSpec:
 
 def ingest_file(ws, kind: str, path: Path, *, mapping: dict[str, str] | None = None,
                 source: str | None = None, fmt: str | None = None,
-                progress: Progress | None = None) -> IngestResult:
-    """Load ``path`` into table ``kind`` of workspace ``ws`` (see module docstring)."""
+                progress: Progress | None = None, delimiter: str | None = None,
+                options: ParseOptions = DEFAULT) -> IngestResult:
+    """Load ``path`` into table ``kind`` of workspace ``ws`` (see module docstring).
+
+    ``delimiter``: the CSV delimiter (default: read from the header); ``options``: decimal
+    comma and date format of the file's numbers and dates."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file", hint="check the path")
@@ -89,18 +95,33 @@ def ingest_file(ws, kind: str, path: Path, *, mapping: dict[str, str] | None = N
     if kind == "segment" or fmt in ("json", "segment"):
         from idic.ingest.segment import ingest_segment_file
 
+        if fmt in ("csv", "parquet"):
+            raise InputError(
+                f"{path}: segment expects Segment-spec JSON (one message, a "
+                '{"batch": [...]} object, an array, or JSON lines), not a '
+                f"{fmt.upper()} file",
+                hint=f"load a {fmt.upper()} file into its table: idic ingest events {path.name}"
+                " (or orders, identities, ...)")
         return ingest_segment_file(ws, path, source=source, progress=progress)
     spec = table_spec(kind)
     if progress:
         progress(f"reading {path.name}")
+    headers = None
+    if fmt == "csv":
+        delimiter = delimiter or sniff_delimiter(path)
+        headers = header_names(path, delimiter)
     try:
-        staged = ws.engine.read_file(path, fmt)
+        staged = ws.engine.read_file(path, fmt, delimiter=delimiter)
         staged.schema()  # reading the schema surfaces parse errors here, in one line
     except Exception as exc:  # the backend's own parse errors, in one line
         raise InputError(f"{path}: cannot read as {fmt}: {str(exc).splitlines()[0]}") from exc
     first_line = 2 if fmt == "csv" else 1
-    return ingest_staged(ws, spec, staged, file=str(path), mapping=mapping or {}, source=source,
-                         first_line=first_line, sha=file_sha256(path), progress=progress)
+    try:
+        return ingest_staged(ws, spec, staged, file=str(path), mapping=mapping or {},
+                             source=source, first_line=first_line, sha=file_sha256(path),
+                             progress=progress, headers=headers, options=options)
+    finally:
+        ws.engine.release_file(staged)
 
 
 def ingest_records(ws, kind: str, records: pa.Table, *, origin: str,
@@ -118,7 +139,10 @@ def ingest_records(ws, kind: str, records: pa.Table, *, origin: str,
 
 def ingest_staged(ws, spec: TableSpec, staged: ir.Table, *, file: str,
                   mapping: dict[str, str], source: str | None, first_line: int, sha: str,
-                  progress: Progress | None = None) -> IngestResult:
+                  progress: Progress | None = None, headers: list[str] | None = None,
+                  options: ParseOptions = DEFAULT) -> IngestResult:
+    """Validate and load a staged table (``headers``: the file's own column names, when
+    the reader adds columns for over-long rows)."""
     t0 = time.perf_counter()
     engine = ws.engine
     batch_id = uuid.uuid4().hex[:16]
@@ -126,18 +150,11 @@ def ingest_staged(ws, spec: TableSpec, staged: ir.Table, *, file: str,
     cols = resolve_columns(spec, list(staged.columns), mapping, file)
     missing = [c for c in spec.required if c not in cols and not (c == "source" and source)]
     if missing:
-        c = missing[0]
-        raise InputError(
-            f"{file}: missing required column {c!r} for table {spec.name} "
-            f"(expected {c}: {spec.column(c).description}, e.g. {spec.column(c).example!r}; "
-            f"file columns: {list(staged.columns)})",
-            hint=f"map your column with --map {c}=YOUR_COLUMN"
-            + (" or give --source NAME" if c == "source" else ""),
-        )
+        raise missing_columns_error(spec, missing, file, headers or list(staged.columns))
 
     def raw(name: str) -> ir.Value:
         if name in cols:
-            return text(staged[cols[name]])
+            return text(staged[cols[name]], engine=engine.name)
         if name == "source" and source:
             return ibis.literal(source)
         return ibis.null(dt.string)
@@ -149,7 +166,7 @@ def ingest_staged(ws, spec: TableSpec, staged: ir.Table, *, file: str,
     stage_cols: dict[str, ir.Value] = {}
     for c in present:
         r = raw(c.name)
-        val = parse(c, r, country=country)
+        val = parse(c, r, country=country, options=options)
         if not (r.type().is_string() and val.equals(r)):  # else the text is the value: keep one
             stage_cols[f"_raw_{c.name}"] = r if r.type().is_string() else r.cast(dt.string)
         stage_cols[f"_val_{c.name}"] = val
@@ -161,15 +178,31 @@ def ingest_staged(ws, spec: TableSpec, staged: ir.Table, *, file: str,
                          line_start=first_line)
     try:
         with engine.transaction():
-            result = _load(ws, spec, stage, present, batch_id, file, started, sha)
+            result = _load(ws, spec, stage, present, batch_id, file, started, sha, options)
     finally:
         engine.unstage(f"_idic_stage_{batch_id}")
     result.seconds = round(time.perf_counter() - t0, 3)
     return result
 
 
+def missing_columns_error(spec: TableSpec, missing: list[str], file: str,
+                          headers: list[str]) -> InputError:
+    """One error naming every missing required column, what each holds, and the file's
+    columns."""
+    expected = "; ".join(f"{c}: {spec.column(c).description}, e.g. {spec.column(c).example!r}"
+                         for c in missing)
+    names = ", ".join(repr(c) for c in missing)
+    plural = "s" if len(missing) > 1 else ""
+    return InputError(
+        f"{file}: missing required column{plural} {names} for table {spec.name} "
+        f"(expected {expected}); file columns: {headers}",
+        hint="map your columns with " + " ".join(f"--map {c}=YOUR_COLUMN" for c in missing)
+        + (" or give --source NAME for source" if "source" in missing else ""),
+    )
+
+
 def _load(ws, spec: TableSpec, stage: ir.Table, present: list[Column], batch_id: str,
-          file: str, started: datetime, sha: str) -> IngestResult:
+          file: str, started: datetime, sha: str, options: ParseOptions) -> IngestResult:
     engine = ws.engine
     # checks on the stored parsed values (cheap comparisons; the parsing is done)
     ok = {c.name: valid(c, stage[f"_val_{c.name}"]) for c in present}
@@ -224,7 +257,8 @@ def _load(ws, spec: TableSpec, stage: ir.Table, present: list[Column], batch_id:
             file=ibis.literal(file), line=rows._line.cast("int64"),
             column=ibis.literal(c.name), value=_text(rows, c.name),
             reason=reason(c, _text(rows, c.name),
-                          country=None if country is None else _text(rows, "country")),
+                          country=None if country is None else _text(rows, "country"),
+                          options=options),
             record=_record_json(rows, present), quarantined_at=now,
         )
         (q_parts if c.required else w_parts).append(part)

@@ -21,6 +21,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from idic.ingest.currencies import ISO_4217
+from idic.ingest.formats import ParseOptions, decimal_comma_text, iso_text
 from idic.schema.tables import IBIS_TYPES, Column
 
 #: Timestamps later than now + this are rejected as "in the far future".
@@ -28,6 +29,7 @@ FUTURE_TOLERANCE = timedelta(days=1)
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
 CURRENCIES = sorted(ISO_4217)
+DEFAULT = ParseOptions()
 
 #: Country (ISO 3166-1 alpha-2) -> calling code, for national phone numbers ("07700 900123").
 CALLING_CODES = {
@@ -42,20 +44,37 @@ def _trim(x: str) -> str:  # type: ignore[empty-body]
     """The backend's one-argument ``trim`` (spaces; far cheaper than a character-set trim)."""
 
 
-def text(raw: ir.Value) -> ir.Value:
-    """Staged text: trimmed, blank -> null (typed Parquet columns pass through)."""
+#: What "trimmed" removes at both ends: the Unicode space separators (Zs: space, no-break
+#: space, the typographic spaces, ideographic space). DuckDB's one-argument trim removes
+#: exactly these; Spark's removes only U+0020, so Spark trims this set with ``btrim``.
+SPACES = (" \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B)))
+          + "\u202f\u205f\u3000")
+
+
+@ibis.udf.scalar.builtin(name="btrim")
+def _btrim(x: str, chars: str) -> str:  # type: ignore[empty-body]
+    """Spark's ``btrim(str, chars)``: both ends trimmed of a character set."""
+
+
+def text(raw: ir.Value, *, engine: str = "duckdb") -> ir.Value:
+    """Staged text: trimmed of :data:`SPACES`, blank -> null (typed Parquet columns pass
+    through). ``engine`` names the backend the expression runs on."""
     if raw.type().is_string():
-        return _trim(raw).nullif("")
+        trimmed = _btrim(raw, SPACES) if engine == "spark" else _trim(raw)
+        return trimmed.nullif("")
     return raw
 
 
-def parse(col: Column, v: ir.Value, *, country: ir.Value | None = None) -> ir.Value:
+def parse(col: Column, v: ir.Value, *, country: ir.Value | None = None,
+          options: ParseOptions = DEFAULT) -> ir.Value:
     """The text ``v`` (output of :func:`text`) parsed and normalised, before range checks."""
     target = IBIS_TYPES[col.type]
     if col.type in ("timestamp", "date", "decimal", "float", "int"):
         if v.type() == target:
             return v
-        if v.type().is_string() or not (v.type().is_numeric() or v.type().is_temporal()):
+        if v.type().is_string():
+            return _parse_text(col, v, target, options)
+        if not (v.type().is_numeric() or v.type().is_temporal()):
             return v.cast(dt.string).try_cast(target)
         return v.try_cast(target)
     s = v.cast(dt.string) if not v.type().is_string() else v
@@ -73,21 +92,43 @@ def parse(col: Column, v: ir.Value, *, country: ir.Value | None = None) -> ir.Va
     return s
 
 
-def _failures(col: Column, value: ir.Value, now: datetime | None) -> list[tuple[ir.Value, str]]:
+def _parse_text(col: Column, v: ir.StringValue, target: dt.DataType,
+                options: ParseOptions) -> ir.Value:
+    """Text to a number or time, read the file's way first (see :mod:`.formats`)."""
+    if options.decimal_comma and col.type in ("decimal", "float", "int"):
+        return decimal_comma_text(v).try_cast(target)
+    if options.date_format and col.type in ("timestamp", "date"):
+        local = iso_text(v, options.date_format, with_time=col.type == "timestamp")
+        return ibis.coalesce(local.try_cast(target), v.try_cast(target))
+    return v.try_cast(target)
+
+
+def _expected(col: Column, options: ParseOptions) -> str:
+    """What a number or time column expects, in the words of the reason."""
+    if col.type in ("decimal", "float", "int"):
+        if options.decimal_comma:
+            return f"{col.type} with a decimal comma, e.g. {col.example.replace('.', ',')}"
+        return f"{col.type}, e.g. {col.example}"
+    iso = "ISO 8601, e.g. 2024-03-01T12:30:00Z" if col.type == "timestamp" else "YYYY-MM-DD"
+    return f"{options.date_format} or {iso}" if options.date_format else iso
+
+
+def _failures(col: Column, value: ir.Value, now: datetime | None,
+              options: ParseOptions = DEFAULT) -> list[tuple[ir.Value, str]]:
     """(condition on the parsed value, reason) pairs, in the order they are reported."""
     if col.type == "timestamp":
         target = IBIS_TYPES["timestamp"]
         latest = (now or datetime.now(UTC)) + FUTURE_TOLERANCE
         return [
-            (value.isnull(), "not a timestamp (expected ISO 8601, e.g. 2024-03-01T12:30:00Z)"),
+            (value.isnull(), f"not a timestamp (expected {_expected(col, options)})"),
             (value > ibis.literal(latest, type=target),
              f"timestamp in the future (after {latest:%Y-%m-%d})"),
             (value < ibis.literal(EARLIEST, type=target), "timestamp before 1900"),
         ]
     if col.type == "date":
-        return [(value.isnull(), "not a date (expected YYYY-MM-DD)")]
+        return [(value.isnull(), f"not a date (expected {_expected(col, options)})")]
     if col.type in ("decimal", "float", "int"):
-        out = [(value.isnull(), f"not a number (expected {col.type}, e.g. {col.example})")]
+        out = [(value.isnull(), f"not a number (expected {_expected(col, options)})")]
         if col.low is not None and col.high is not None:
             out.append(((value < col.low) | (value > col.high),
                         f"out of range [{col.low:g}, {col.high:g}]"))
@@ -126,15 +167,16 @@ def normalise(col: Column, v: ir.Value, *, country: ir.Value | None = None,
 
 
 def reason(col: Column, v: ir.Value, *, country: ir.Value | None = None,
-           now: datetime | None = None) -> ir.StringValue:
+           now: datetime | None = None, options: ParseOptions = DEFAULT) -> ir.StringValue:
     """Why text ``v`` is unusable for ``col`` (null if fine). Evaluated on failing rows only."""
     null = ibis.null(dt.string)
     if col.required:
         first: list[tuple[ir.Value, str]] = [(v.isnull(), "missing required value")]
     else:
         first = [(v.isnull(), null)]  # type: ignore[list-item]
-    value = parse(col, v, country=country)
-    cases = first + [(cond.fill_null(True), text_) for cond, text_ in _failures(col, value, now)]
+    value = parse(col, v, country=country, options=options)
+    cases = first + [(cond.fill_null(True), text_)
+                     for cond, text_ in _failures(col, value, now, options)]
     return ibis.cases(*cases, else_=null)
 
 
