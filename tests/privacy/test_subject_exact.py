@@ -236,7 +236,7 @@ HOSTILE = st.one_of(
 )
 
 
-@settings(max_examples=40, deadline=None,
+@settings(max_examples=80, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(field=IDENT_FIELDS, value=HOSTILE)
 def test_hostile_identifiers_change_nothing(hostile_ws: Path, field: str, value: str) -> None:

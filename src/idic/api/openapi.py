@@ -1,7 +1,7 @@
 """The error answers of every route, in the OpenAPI document.
 
 FastAPI documents 200 and 422; the routes also answer 400 (bad input), 401/403 (key, role),
-404 (unknown id), 413 (body too large, counted while streaming), 503 (workspace busy or
+404 (unknown id or data subject), 413 (body too large, counted while streaming), 503 (workspace busy or
 failing) and, for collection, 500 (a batch set aside). One JSON shape for all but 422:
 ``{"detail": message, "hint": hint}``.
 """
@@ -35,7 +35,7 @@ def _statuses(path: str, method: str, op: dict[str, Any]) -> list[int]:
         out += [400, 422]
     if "requestBody" in op:
         out.append(413)
-    if "{" in path:
+    if "{" in path or path.startswith("/v1/privacy/"):  # an id, or a person, not found
         out.append(404)
     if op.get("tags") == ["collection"]:
         out.append(500)

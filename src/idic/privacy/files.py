@@ -162,7 +162,7 @@ def _owned_rows(t: pa.Table, m: _Matcher) -> tuple[pa.ChunkedArray, dict[str, pa
         if ID_COLUMN.search(low) and s.user_ids:
             mine = pc.or_(mine, _isin(col, s.user_ids))
         if c in parties:
-            side[c] = mine
+            side[c] = pc.and_(mine, pc.not_equal(col, ""))
             continue
         if c in ANON_COLUMNS and s.anon:
             mine = pc.or_(mine, _isin(col, s.anon))
@@ -175,7 +175,7 @@ def _owned_rows(t: pa.Table, m: _Matcher) -> tuple[pa.ChunkedArray, dict[str, pa
             mine = pc.or_(mine, pc.fill_null(_isin(norm, s.phones), False))
         if low == "social_handle" and s.handles:
             mine = pc.or_(mine, _isin(_folded(col), s.handles))
-        hit = pc.or_(hit, mine)
+        hit = pc.or_(hit, pc.and_(mine, pc.not_equal(col, "")))  # an empty field is no one's
     if side:
         every = pc.equal(pa.array([1] * t.num_rows, pa.int8()), 1)
         some = pc.invert(every)

@@ -69,6 +69,11 @@ def validate(ident: dict[str, Any]) -> dict[str, str]:
             raise InputError(f"{k} must be text, not {type(v).__name__}")
         out[k] = (email(v) if k == "email" else phone(v) if k == "phone"
                   else record_id(v, k.replace("_", " ")))
+    cid = out.get("customer_id", "")
+    if ":" in cid and not all(p.strip() for p in cid.split(":", 1)):
+        raise InputError(f"not a valid customer id: {cid!r}",
+                         hint="a customer id of the form SOURCE:RECORD needs both parts, "
+                              "e.g. web:W-0000012")
     return out
 
 

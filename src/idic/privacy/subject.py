@@ -59,6 +59,8 @@ class Subject:
     #: their record ids that no other record holds in any source (an app's events carry the
     #: web account id under source ``app``)
     user_ids: set[str] = field(default_factory=set)
+    #: keys found in the workspace's identity tables (not merely typed in the request)
+    confirmed: set[str] = field(default_factory=set)
     #: identifiers of theirs that other customers hold too: counts per kind (values not kept)
     shared: dict[str, int] = field(default_factory=dict)
 
@@ -86,9 +88,10 @@ class Subject:
 
     @property
     def distinctive_keys(self) -> set[str]:
-        """Keys long and specific enough to look for outside key columns (``cus_…``,
-        ``web:W-0000123``; not ``1`` nor ``:``)."""
-        return {k for k in self.keys if distinctive(k)}
+        """Keys that exist in the workspace (a customer of identify, a record of
+        ``identities``) and are long and specific enough to look for outside key columns
+        (``cus_…``, ``web:W-0000123``; not ``1`` nor ``:``, nor a name typed as a customer id)."""
+        return {k for k in self.confirmed if distinctive(k)}
 
     def text_pattern(self) -> str | None:
         """Tokens to look for in free text: e-mails, phones, handles, distinctive keys."""
@@ -261,12 +264,29 @@ def resolve(ws, *, email: str | None = None, phone: str | None = None,
                               ["source", "source_record_id"])}
     s.customer_ids = cids | {f"{a}:{b}" for a, b in records}
     s.records = records
+    s.confirmed = _confirmed(ws, have, cids, records)
     _identifiers(ws, s, have)
     if email:
         s.emails.add(email)
     if phone:
         s.phones.add(phone)
     return s
+
+
+def _confirmed(ws, have: set[str], cids: set[str], records: set[tuple[str, str]]) -> set[str]:
+    """The customer ids and record keys that identify's tables actually hold."""
+    out: set[str] = set()
+    rkeys = sorted(f"{a}:{b}" for a, b in records)
+    for name, col in (("identity_map", "customer_id"), ("customers", "customer_id")):
+        if name in have and cids and col in ws.table(name).columns:
+            t = ws.table(name)
+            out |= {r[col] for r in _rows(ws, t.filter(t[col].isin(sorted(cids))), [col])}
+    for name in ("identities", "identity_map"):
+        if name in have and rkeys:
+            t = ws.table(name)
+            out |= {r["k"] for r in _rows(ws, t.filter(_rkey(t).isin(rkeys))
+                                          .select(k=_rkey(t)), ["k"])}
+    return out
 
 
 def _identifiers(ws, s: Subject, have: set[str]) -> None:
