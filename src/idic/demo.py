@@ -38,8 +38,10 @@ def run_demo(path: Path, *, customers: int = 20_000, seed: int = 42, engine: str
         files = manifest.files
         resend = manifest.resend
         # what the demo loads, so a later `idic demo` can tell its loads from a user's
+        b2b = manifest.b2b
         record_demo_files(path, [data_dir / name for name in files.values()]
-                          + ([data_dir / resend["file"]] if resend else []))
+                          + ([data_dir / resend["file"]] if resend else [])
+                          + [data_dir / name for name in b2b.get("files", {}).values()])
         for i, (kind, name) in enumerate(files.items()):
             say(f"ingesting {kind}", i / max(len(files), 1))
             ingest[kind] = ws.ingest(kind, data_dir / name).to_dict()
@@ -50,6 +52,17 @@ def run_demo(path: Path, *, customers: int = 20_000, seed: int = 42, engine: str
             got["expected"] = {k: resend[k] for k in ("received", "accepted", "quarantined",
                                                       "duplicates")}
             ingest["orders_resend"] = got
+        if b2b:
+            # the B2B slice: accounts, CRM contacts and group calls; link by work e-mail
+            # domain, never by the demo world's consumer mail domains
+            from idic.accounts.stage import configure
+
+            say("ingesting the B2B accounts")
+            for kind, name in b2b["files"].items():
+                got = ws.ingest(kind, data_dir / name, **({"source": "web"}
+                                                          if kind == "segment" else {}))
+                ingest[f"b2b_{kind}"] = got.to_dict()
+            configure(ws, by_domain=True, free_mail=b2b["free_mail_domains"])
         stages: dict[str, Any] = {}
         for stage in available_stages():
             say(f"stage {stage.name}")
@@ -69,6 +82,10 @@ def run_demo(path: Path, *, customers: int = 20_000, seed: int = 42, engine: str
             # are the planted pain points and moments of truth found?
             stages["journeys"]["truth_comparison"] = planted_effects(
                 ws.engine.to_pandas(ws.table("moments")), json.loads(params_path.read_text()))
+        if "accounts" in stages and b2b:
+            from idic.accounts.quality import membership_vs_truth
+
+            stages["accounts"]["truth_comparison"] = membership_vs_truth(ws, data_dir)
         report = None
         try:
             from idic.measure.report import build_report

@@ -30,6 +30,8 @@ STAGES: tuple[Stage, ...] = (
           "RFM, ABC/Pareto, actual & potential value, value categories"),
     Stage("journeys", "idic.interact.stage", ("events",),
           "touchpoint taxonomy, journeys, funnels, paths, moments of truth"),
+    Stage("accounts", "idic.accounts.stage", ("accounts",),
+          "B2B: contacts linked to accounts; orders, RFM, CLV, value, journeys per account"),
     Stage("measure", "idic.measure.stage", ("orders",),
           "customer equity, return on customer, KPIs, cohorts"),
 )

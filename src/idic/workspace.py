@@ -87,11 +87,25 @@ class Workspace:
         for spec in TABLES.values():
             if spec.name not in have:
                 self.engine.create_table(spec.name, schema=spec.ibis_schema(), overwrite=False)
+            else:
+                self._add_new_columns(spec)
         for name in ("quarantine", "ingest_warnings"):
             if name not in have:
                 self.engine.create_table(name, schema=QUARANTINE_SCHEMA, overwrite=False)
         if "ingest_log" not in have:
             self.engine.create_table("ingest_log", schema=INGEST_LOG_SCHEMA, overwrite=False)
+
+    def _add_new_columns(self, spec) -> None:
+        """A canonical table made by an older idic gets the columns added since (all
+        optional, so null), in schema order; done once, on open."""
+        t = self.engine.table(spec.name)
+        schema = spec.ibis_schema()
+        missing = [c for c in schema.names if c not in t.columns]
+        if not missing:
+            return
+        cols = {c: t[c] if c in t.columns else ibis.null(schema[c]) for c in schema.names}
+        extra = [c for c in t.columns if c not in schema.names]
+        self.engine.create_table(spec.name, t.select(**cols, **{c: t[c] for c in extra}))
 
     # -- data -----------------------------------------------------------------------------------
     def table(self, name: str) -> ir.Table:

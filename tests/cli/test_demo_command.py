@@ -93,7 +93,8 @@ def test_demo_replaces_only_an_unchanged_demo_workspace(tmp_path: Path) -> None:
     res = runner.invoke(app, ["demo", "--workspace", str(ws), "--customers", "100", "--json"])
     assert res.exit_code == 0, res.output
     settings = json.loads((ws / "workspace.json").read_text())
-    assert len(settings["demo_files"]) == 9  # 8 generated files + the tills' re-send
+    # 8 generated files + the tills' re-send + the B2B slice's 3
+    assert len(settings["demo_files"]) == 12
     assert changes(ws) == []
 
     keys = runner.invoke(app, ["keys", "create", "--role", "admin", "--workspace", str(ws)])
@@ -124,7 +125,9 @@ def test_demo_replaces_only_an_unchanged_demo_workspace(tmp_path: Path) -> None:
         files = w.engine.to_pandas(w.table("ingest_log"))["file"].tolist()
         assert not w.engine.has_table("identity_overrides") or \
             w.engine.count("identity_overrides") == 0
-    assert len(files) == 9 and all("/demo-data/" in f for f in files)
+    # 8 files + the re-send + the B2B slice: accounts, CRM contacts, group calls (events and
+    # the accounts they carry: two loads)
+    assert len(files) == 13 and all("/demo-data/" in f for f in files)
     assert changes(ws) == []
 
     # a demo workspace of an idic that did not keep demo_files: its loads must come from its

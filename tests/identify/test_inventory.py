@@ -34,6 +34,10 @@ def test_inventory_matches_the_demo_files(small_demo: Path) -> None:
                                                             abs=1e-6)
     # events: a user id, or a cookie/device an identify call of the same source tied to one
     ev = pd.read_parquet(data / "events.parquet")
+    groups = pd.read_json(data / "b2b_groups.jsonl", lines=True)  # the B2B slice's group calls
+    ev = pd.concat([ev, pd.DataFrame({"source": "web", "type": "group",
+                                      "user_id": groups["userId"], "anonymous_id": None})],
+                   ignore_index=True)
     calls = ev[ev.type.isin(["identify", "alias"]) & ev.user_id.notna() & ev.anonymous_id.notna()]
     linked = set(zip(calls.source, calls.anonymous_id, strict=True))
     ok = ev.user_id.notna() | pd.Series([k in linked for k in zip(ev.source, ev.anonymous_id,

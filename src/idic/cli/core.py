@@ -47,7 +47,8 @@ def init_cmd(workspace: WorkspaceOpt = None, engine: EngineOpt = None,
 @command
 def ingest_cmd(
     kind: Annotated[str, typer.Argument(help="Table kind: orders, identities, events, "
-                                        "survey_responses, cases, consents, referrals, social; "
+                                        "survey_responses, cases, consents, referrals, social, "
+                                        "accounts; "
                                         "or segment (Segment-spec JSON)")],
     file: Annotated[Path, typer.Argument(help="CSV, Parquet or JSON-lines file")],
     workspace: WorkspaceOpt = None,

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from idic.datasets import demo_b2b as db
 from idic.datasets import demo_identities as di
 from idic.datasets import demo_journeys as dj
 from idic.datasets import demo_network as dn
@@ -66,6 +67,8 @@ class DemoManifest:
     counts: dict[str, int] = field(default_factory=dict)
     #: the tills' late re-send of orders (loaded after ``files``) and its expected outcome
     resend: dict[str, Any] = field(default_factory=dict)
+    #: the B2B slice (loaded after ``resend``): files, truth files, counts, free-mail domains
+    b2b: dict[str, Any] = field(default_factory=dict)
     truth: dict[str, str] = field(default_factory=lambda: dict(TRUTH_FILES))
 
 
@@ -201,6 +204,8 @@ def generate(
     params = params_dict(seed, n, ids, orders, stats)
     params["resend"] = resend_expected
     (out / TRUTH_FILES["params"]).write_text(json.dumps(params, indent=2, sort_keys=True) + "\n")
+    # the B2B slice reads the files above and draws from its own stream: they stay unchanged
+    b2b = db.make_b2b(rng_for(seed, 12), out, n)
     manifest = DemoManifest(
         seed=seed,
         customers=n,
@@ -209,6 +214,7 @@ def generate(
         files=dict(FILES),
         counts=counts,
         resend=resend_expected,
+        b2b=b2b,
     )
     data = asdict(manifest)
     data.pop("out_dir")
@@ -308,9 +314,13 @@ def _events_chunk(
 
 def load_truth(out_dir: Path | str) -> dict[str, Any]:
     """The ground truth of a generated demo: ``identity_truth`` and ``persons`` (pandas
-    DataFrames), ``params`` (dict) and ``manifest`` (dict)."""
+    DataFrames), ``params`` (dict) and ``manifest`` (dict); with the B2B slice also
+    ``accounts`` and ``account_contacts`` (DataFrames)."""
     out = Path(out_dir)
+    b2b = {k: pq.read_table(out / f).to_pandas() for k, f in db.TRUTH.items()
+           if (out / f).exists()}
     return {
+        **b2b,
         "identity_truth": pq.read_table(out / TRUTH_FILES["identity_truth"]).to_pandas(),
         "persons": pq.read_table(out / TRUTH_FILES["persons"]).to_pandas(),
         "params": json.loads((out / TRUTH_FILES["params"]).read_text()),

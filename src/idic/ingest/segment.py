@@ -18,8 +18,12 @@ Mapping (https://segment.com/docs/connections/spec/common/):
   screen -> app when no channel is given;
 - every ``identify`` with a ``userId`` also yields an ``identities`` row: the traits
   ``email``, ``phone``, ``firstName``/``first_name``, ``lastName``/``last_name``,
-  ``birthday``, ``address.{street,postalCode,city,state,country}`` and the anonymousId as
-  ``cookie_id``.
+  ``birthday``, ``address.{street,postalCode,city,state,country}``, ``company.id`` (or
+  ``company_id``) as ``b2b_account_id`` and the anonymousId as ``cookie_id``;
+- every ``group`` with a ``groupId`` also yields an ``accounts`` row: ``groupId`` ->
+  ``account_id`` and the traits ``name``, ``domain``/``website``, ``industry``,
+  ``employees``/``size``, ``owner``; its ``userId`` is a contact of that account (see
+  :mod:`idic.accounts`).
 """
 
 from __future__ import annotations
@@ -88,8 +92,26 @@ SELECT
     coalesce(t->'address'->>'state', t->>'region') AS region,
     coalesce(t->'address'->>'country', t->>'country') AS country,
     anonymous_id AS cookie_id,
-    timestamp AS first_seen, timestamp AS last_seen
+    timestamp AS first_seen, timestamp AS last_seen,
+    coalesce(CASE WHEN json_type(t->'company') = 'OBJECT' THEN t->'company'->>'id' END,
+             t->>'company_id') AS b2b_account_id
 FROM (SELECT *, properties::JSON AS t FROM ev WHERE type = 'identify' AND user_id IS NOT NULL)
+"""
+
+#: every ``group`` call with a groupId: an ``accounts`` row from its traits
+ACCOUNTS_SQL = """
+SELECT
+    t->>'groupId' AS account_id,
+    coalesce(t->>'name', t->>'company_name') AS name,
+    coalesce(t->>'domain', t->>'website') AS domain,
+    t->>'industry' AS industry,
+    coalesce(t->>'employees', t->>'employee_count', t->>'size') AS size,
+    coalesce(t->>'owner', t->>'account_owner') AS owner,
+    source
+FROM (SELECT *, properties::JSON AS t FROM ev
+      WHERE lower(trim(type)) = 'group' AND json_type(properties::JSON) = 'OBJECT')
+WHERE t->>'groupId' IS NOT NULL
+ORDER BY _line
 """
 
 
@@ -118,13 +140,25 @@ def parse_segment_file(path: Path, source: str = "segment", *, one_per_line: boo
     return ev, ids
 
 
+def accounts_of(ev: pa.Table) -> pa.Table:
+    """The ``accounts`` rows (text columns) of the ``group`` calls among parsed events."""
+    con = duckdb.connect()
+    try:
+        con.register("ev", ev)
+        return con.execute(ACCOUNTS_SQL).fetch_arrow_table()
+    finally:
+        con.close()
+
+
 def ingest_segment_file(ws, path: Path, *, source: str | None = None,
                         progress=None) -> IngestResult:
-    """Load Segment messages: the result counts events; identities ride in ``related``."""
+    """Load Segment messages: the result counts events; identities (from identify calls) and
+    accounts (from group calls) ride in ``related``."""
     from idic.schema import TABLES
 
     t0 = time.perf_counter()
     ev, ids = parse_segment_file(path, source or "segment")
+    accounts = accounts_of(ev)
     sha = file_sha256(path)
     eng = ws.engine
     tag = uuid.uuid4().hex[:12]
@@ -139,8 +173,12 @@ def ingest_segment_file(ws, path: Path, *, source: str | None = None,
                     ws, TABLES["identities"],
                     eng.from_arrow(ids.drop(["_line"]), f"_idic_id_{tag}"),
                     file=str(path), mapping={}, source=None, first_line=1, sha=sha)
+            if accounts.num_rows:
+                result.related["accounts"] = ingest_staged(
+                    ws, TABLES["accounts"], eng.from_arrow(accounts, f"_idic_ac_{tag}"),
+                    file=str(path), mapping={}, source=None, first_line=1, sha=sha)
     finally:
-        eng.unstage(f"_idic_ev_{tag}")
-        eng.unstage(f"_idic_id_{tag}")
+        for part in ("ev", "id", "ac"):
+            eng.unstage(f"_idic_{part}_{tag}")
     result.seconds = round(time.perf_counter() - t0, 3)
     return result

@@ -28,6 +28,8 @@ from idic.schema.tables import IBIS_TYPES, Column
 FUTURE_TOLERANCE = timedelta(days=1)
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 EMAIL_RE = r"^[^@\s]+@[^@\s]+\.[^@\s.]+$"
+#: a host name: dot-separated labels of letters, digits and inner hyphens (IDNs as punycode)
+DOMAIN_RE = r"^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
 CURRENCIES = sorted(ISO_4217)
 DEFAULT = ParseOptions()
 
@@ -85,6 +87,8 @@ def parse(col: Column, v: ir.Value, *, country: ir.Value | None = None,
             return _e164(s, country)
         case "currency":
             return s.upper()
+        case "domain":
+            return domain_of(s)
         case "enum":
             return s.lower().replace(" ", "_").replace("-", "_")
     if col.name == "social_handle":
@@ -142,6 +146,9 @@ def _failures(col: Column, value: ir.Value, now: datetime | None,
                      "not a phone number (expected 8-15 digits, E.164 like +447700900123)")]
         case "currency":
             return [(~value.isin(CURRENCIES), "not an ISO 4217 currency code (e.g. EUR, GBP, USD)")]
+        case "domain":
+            return [((value.length() > 253) | ~value.re_search(DOMAIN_RE),
+                     "not a domain (expected a host name such as acme.com)")]
         case "enum":
             return [(~value.isin(list(col.values)), "expected one of " + ", ".join(col.values))]
         case "json":
@@ -178,6 +185,14 @@ def reason(col: Column, v: ir.Value, *, country: ir.Value | None = None,
     cases = first + [(cond.fill_null(True), text_)
                      for cond, text_ in _failures(col, value, now, options)]
     return ibis.cases(*cases, else_=null)
+
+
+def domain_of(s: ir.StringValue) -> ir.StringValue:
+    """A company domain as written in CRMs: ``https://www.Acme.com/about`` -> ``acme.com``
+    (lower case; scheme, ``www.``, an ``@`` prefix, port, path and a final dot dropped)."""
+    d = s.lower().re_replace(r"^[a-z][a-z0-9+.-]*://", "").re_replace(r"^[^@]*@", "")
+    d = d.re_replace(r"[:/?#].*$", "").re_replace(r"^www\.", "").re_replace(r"\.$", "")
+    return d.nullif("")
 
 
 def _e164(s: ir.StringValue, country: ir.Value | None) -> ir.StringValue:

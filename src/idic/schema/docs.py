@@ -37,6 +37,9 @@ def render() -> str:
                 meaning += " (validated against ISO 4217)"
             if c.check == "email":
                 meaning += " (validated: one @, a dotted domain)"
+            if c.check == "domain":
+                meaning += (" (validated: a dotted host name; `https://www.Acme.com/about` "
+                            "is stored as `acme.com`)")
             if c.low is not None:
                 meaning += f" (range {c.low:g}–{c.high:g})"
             example = c.example.replace("|", "\\|")

@@ -102,6 +102,9 @@ IDENTITIES = TableSpec(
         C("country", "string", False, "ISO 3166-1 alpha-2 country", "GB"),
         C("first_seen", "timestamp", False, "When the source first saw the record", "2024-01-02T10:00:00Z"),
         C("last_seen", "timestamp", False, "When the source last saw the record", "2024-06-30T18:12:00Z"),
+        C("b2b_account_id", "string", False,
+          "B2B account the contact works for (accounts.account_id; Segment traits.company.id)",
+          "ACC-0042"),
     ),
     key=("source", "source_record_id"),
     time_column="last_seen",
@@ -246,9 +249,27 @@ SOCIAL = TableSpec(
     customer_columns=("social_handle",),
 )
 
+ACCOUNTS = TableSpec(
+    "accounts",
+    "B2B accounts (business customers) that contacts roll up to; also made from Segment "
+    "group calls (groupId and traits).",
+    (
+        C("account_id", "string", True, "Account id (a Segment group call's groupId)", "ACC-0042"),
+        C("name", "string", False, "Company name", "Northwind Tools Ltd"),
+        C("domain", "string", False, "Company web / e-mail domain, lower case, without scheme, "
+          "www. or path", "northwind.example", check="domain"),
+        C("industry", "string", False, "Industry", "wholesale"),
+        C("size", "string", False, "Company size: employees or a band", "51-200"),
+        C("owner", "string", False, "Account owner (key account manager)", "Priya Shah"),
+        C("source", "string", False, "Source system the account comes from", "crm"),
+    ),
+    key=("account_id",),
+)
+
 TABLES: dict[str, TableSpec] = {
     t.name: t
-    for t in (IDENTITIES, ORDERS, EVENTS, SURVEY_RESPONSES, CASES, CONSENTS, REFERRALS, SOCIAL)
+    for t in (IDENTITIES, ORDERS, EVENTS, SURVEY_RESPONSES, CASES, CONSENTS, REFERRALS, SOCIAL,
+              ACCOUNTS)
 }
 
 QUARANTINE_SCHEMA = ibis.schema({

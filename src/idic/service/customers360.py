@@ -21,7 +21,8 @@ from idic.service.prepared import Prepared
 #: tables shown in their own section (or not about one person)
 _NOT_DERIVED = frozenset({"customers", "identity_map", "identity_links", "identity_lineage",
                           "audit_log", "tombstones", "ingest_log", "quarantine",
-                          "ingest_warnings", "touchpoints", "journeys"})
+                          "ingest_warnings", "touchpoints", "journeys", "account_contacts",
+                          "account_orders", "account_journeys"})
 VALUE_TABLES = ("rfm", "abc", "value", "clv")
 GOLDEN_FIELDS = ("customer_id", "email", "phone", "first_name", "last_name", "birth_date",
                  "address", "postcode", "city", "country")
@@ -94,6 +95,10 @@ def profile(ws, customer_id: str, *, recent: int = 20) -> dict[str, Any] | None:
             derived[name] = rows
     out: dict[str, Any] = {"customer_id": customer_id, "golden": golden,
                            "identities": identities, "value": value, "segments": derived}
+    if "account_contacts" in have:  # B2B: the account this contact rolls up to
+        from idic.accounts.profile import account_of
+
+        out["account"] = account_of(ws, customer_id)
     if keys and "events" in have:
         e = ws.table("events")
         out["recent_events"] = _rows(ws, _by_records(e, "user_id", keys)

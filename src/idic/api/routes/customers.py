@@ -32,6 +32,10 @@ def mask_profile(p: dict[str, Any], role: str, secret: bytes) -> dict[str, Any]:
     out["value"] = {k: mask_row(v, role, secret, ok) for k, v in p.get("value", {}).items()}
     out["segments"] = {k: [mask_row(r, role, secret, ok) for r in v]
                        for k, v in p.get("segments", {}).items()}
+    if p.get("account"):  # B2B: the record behind the link is an identifier
+        acc = mask_row(p["account"], role, secret, ok)
+        out["account"] = acc if role in ("admin", "privacy") else {
+            k: v for k, v in acc.items() if k != "evidence"}
     if role == "analyst":
         out["consents"] = {"current": [mask_row(r, role, secret) for r in
                                        p["consents"]["current"]], "history": []}
