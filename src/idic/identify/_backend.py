@@ -31,6 +31,27 @@ def splink_db_api(engine: Engine) -> Any:
     return DuckDBAPI(":memory:")
 
 
+def local_db_api() -> Any:
+    """An in-process DuckDB Splink API, whatever the engine: the model is trained there.
+
+    Splink's samplers (u by random sampling, EM's ``max_pairs``) pick records by hashing
+    their ids with the backend's own ``hash()`` (DuckDB's differs from Spark's murmur3), so
+    the same records gave different u estimates on the two engines, hence different scores
+    and customers. Training on one backend makes the model a function of the records only.
+    """
+    from splink import DuckDBAPI
+
+    return DuckDBAPI(":memory:")
+
+
+def register_local(db_api: Any, engine: Engine, data: ir.Table | pa.Table, name: str) -> Any:
+    """Register ``data`` (Ibis expression of any engine, or Arrow) with a
+    :func:`local_db_api`."""
+    if isinstance(data, ir.Table):
+        data = engine.to_arrow(data)
+    return db_api.register(data, table_name=name)
+
+
 def register(db_api: Any, engine: Engine, data: ir.Table | pa.Table, name: str) -> Any:
     """Register ``data`` (Ibis expression or Arrow table) with Splink as ``name``."""
     if engine.name == "spark":

@@ -22,7 +22,7 @@ import ibis.expr.types as ir
 from idic.engine import Engine
 from idic.identify import _backend
 from idic.identify.nicknames import given_name_root
-from idic.identify.records import IDENTIFIERS, rid
+from idic.identify.records import IDENTIFIERS, rid, trim
 
 MAX_RECORDS = 25      # an identifier value on more records than this is a super-node
 NAME_EDITS = 2        # names further apart than this disagree
@@ -39,7 +39,7 @@ def identifier_values(engine: Engine, recs: ir.Table) -> ir.Table:
         ev = ev.filter(ev.type.isin(["identify", "alias"]) & ev.user_id.notnull()
                        & ev.anonymous_id.notnull())
         ev = ev.select(rid=rid(ev.source, ev.user_id), id_type=ibis.literal("cookie_id"),
-                       id_value=ev.anonymous_id.strip().lower())
+                       id_value=trim(ev.anonymous_id).lower())
         known = recs.select(known_rid=recs.rid)
         ev = ev.semi_join(known, ev.rid == known.known_rid)
         parts.append(ev)

@@ -282,12 +282,19 @@ class Matcher:
             self.linker = Linker(self.input, load_model(DEFAULT_MODEL, dialect), log_level=None)
             self.trained = False
         else:
-            linker = Linker(self.input, default_settings(), log_level=None)
+            # trained in process on DuckDB whatever the engine (same model on DuckDB and
+            # Spark, see _backend.local_db_api), then loaded for the engine's dialect
+            train_api, train_input = self.db_api, self.input
+            if engine.name != "duckdb":  # (on DuckDB, self.db_api is that in-process DuckDB)
+                train_api = _backend.local_db_api()
+                train_input = _backend.register_local(train_api, engine, data,
+                                                      f"idic_records_{self.uid}")
+            linker = Linker(train_input, default_settings(), log_level=None)
             self.trained = True
             lab = None
             if labels is not None and labels.num_rows >= MIN_LABELS:
                 ds = pa.array([f"idic_records_{self.uid}"] * labels.num_rows)
-                lab = _backend.register(self.db_api, engine, pa.table({
+                lab = _backend.register_local(train_api, engine, pa.table({
                     "source_dataset_l": ds,
                     "rid_l": labels["rid_l"],
                     "source_dataset_r": ds,

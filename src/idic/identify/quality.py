@@ -74,3 +74,19 @@ def evaluate_workspace(engine: Engine, truth: pa.Table) -> dict[str, float]:
         return evaluate(engine.table("identity_map"), engine.table("_idic_truth"))
     finally:
         _backend.drop_table(engine, "_idic_truth")
+
+
+def evaluate_tables(id_map: pa.Table, truth: pa.Table) -> dict[str, float]:
+    """:func:`evaluate` of Arrow tables (an identity map from anywhere: idic, plain Splink,
+    another tool) in an in-process DuckDB; ``customer_id`` and ``person_id`` of any type."""
+    import ibis
+
+    con = ibis.duckdb.connect()
+    try:
+        m = con.create_table("id_map", id_map.select(["source", "source_record_id",
+                                                      "customer_id"]))
+        t = con.create_table("truth", truth.select(["source", "source_record_id",
+                                                    "person_id"]))
+        return evaluate(m.mutate(customer_id=m.customer_id.cast("string")), t)
+    finally:
+        con.disconnect()

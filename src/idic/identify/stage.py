@@ -80,7 +80,9 @@ def run(ws: Workspace, *, retrain: bool = False, threshold: float = DEFAULT_THRE
     if retrain or not model_path(ws.path).exists():
         # pairs linked by strong identifiers teach the model how one person's names vary
         clean = id_edges.filter(~id_edges.id_type.endswith("+name"))
-        labels = engine.to_arrow(clean.select("rid_l", "rid_r").limit(MAX_LABELS))
+        # (ordered: the same pairs on every engine when there are more than MAX_LABELS)
+        labels = engine.to_arrow(clean.select("rid_l", "rid_r").order_by(["rid_l", "rid_r"])
+                                 .limit(MAX_LABELS))
     lap("graph")
     matcher = Matcher(engine, recs, ws.path, retrain=retrain, labels=labels)
     lap("splink_train" if matcher.trained else "splink_load")
