@@ -8,13 +8,15 @@ import pytest
 from tests.privacy.fixtures import ANN, CASES, IDENTITIES, ORDERS, REFERRALS
 
 from idic.privacy.dsr import erase_subject
+from idic.privacy.subject import resolve
 
 pytestmark = pytest.mark.spark
 MORE_CASES = CASES + f"C3,web,W2,2024-05-03T08:00:00Z,email,price,cc {ANN}; joann.lee@example.com\n"
 
 
 def _load(ws, tmp: Path) -> None:
-    for kind, text in (("identities", IDENTITIES), ("orders", ORDERS), ("cases", MORE_CASES),
+    ids = IDENTITIES + "web,W7, Vera.F@example.com ,,Vera,Fox,,,,,GB,,@veraf\n"
+    for kind, text in (("identities", ids), ("orders", ORDERS), ("cases", MORE_CASES),
                        ("referrals", REFERRALS)):
         f = tmp / f"{kind}.csv"
         f.write_text(text)
@@ -27,6 +29,9 @@ def test_erasure_is_the_same_on_duckdb_and_spark(workspace, spark_workspace,
     for ws in (workspace, spark_workspace):
         _load(ws, tmp_path)
         receipts.append(erase_subject(ws, email=ANN))
+        # e-mails and handles that begin or end with v or f (Ibis' strip() ate them on Spark)
+        vera = resolve(ws, email="vera.f@example.com")
+        assert vera.records == {("web", "W7")} and vera.handles == {"@veraf"}
         tables.append({n: ws.table(n).to_pandas() for n in ("orders", "cases", "referrals",
                                                              "identities")})
     duck, spark = receipts

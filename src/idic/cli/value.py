@@ -32,6 +32,7 @@ from idic.cli.common import (
     output_file,
 )
 from idic.differentiate.value._common import input_error
+from idic.engine.text import trim
 
 app = typer.Typer(
     name="value",
@@ -80,10 +81,10 @@ def _typed(eng, raw: ir.Table, path: Path, *, customer: str, amount: str,
     """Cast the needed columns, check them in one pass, and materialise the typed input."""
     _need(raw, path, customer, amount, date, order)
     cols = {"customer_id": raw[customer].cast("string"),
-            "amount": raw[amount].cast("string").strip().try_cast("decimal(18, 2)"),
+            "amount": trim(raw[amount].cast("string")).try_cast("decimal(18, 2)"),
             "_amount_text": raw[amount].cast("string")}
     if date is not None:
-        text = raw[date].cast("string").strip()
+        text = trim(raw[date].cast("string"))
         ts = (text.as_timestamp(date_format) if date_format
               else text.try_cast("timestamp('UTC')"))
         cols["ordered_at"] = ts.cast("timestamp('UTC')")

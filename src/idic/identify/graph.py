@@ -20,9 +20,10 @@ import ibis
 import ibis.expr.types as ir
 
 from idic.engine import Engine
+from idic.engine.text import trim
 from idic.identify import _backend
 from idic.identify.nicknames import given_name_root
-from idic.identify.records import IDENTIFIERS, rid, trim
+from idic.identify.records import IDENTIFIERS, rid
 
 MAX_RECORDS = 25      # an identifier value on more records than this is a super-node
 NAME_EDITS = 2        # names further apart than this disagree

@@ -9,6 +9,7 @@ import ibis
 import ibis.expr.types as ir
 
 from idic.engine import Engine
+from idic.engine.text import trim
 from idic.identify.nicknames import given_name_alt_root, given_name_root
 
 IDENTIFIERS = ("email", "phone", "loyalty_id", "account_id", "device_id", "cookie_id",
@@ -17,14 +18,6 @@ MATCH_COLUMNS = ("first_name", "first_name_root", "last_name", "birth_date", "ad
                  "postcode", "city")
 ATTRIBUTES = ("first_name", "last_name", "birth_date", "email", "phone", "address",
               "postcode", "city", "region", "country")
-
-
-def trim(col: ir.StringValue) -> ir.StringValue:
-    """Leading and trailing white space removed, the same on every engine. (Ibis compiles
-    ``strip()`` for Spark to ``TRIM(' \\t\\n\\r\\v\\f' FROM x)``, and Spark SQL reads
-    ``\\v`` and ``\\f`` in a literal as the letters v and f: ``Josef`` became ``Jose`` and
-    ``vtaylor776@example.com`` ``taylor776@example.com`` on Spark only.)"""
-    return col.re_replace(r"^\s+|\s+$", "")
 
 
 def _text(col: ir.StringValue) -> ir.StringValue:

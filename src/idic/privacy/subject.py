@@ -36,6 +36,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from idic.engine.text import trim
 from idic.errors import InputError
 from idic.privacy import mentions
 from idic.privacy.tombstones import ANON_COLUMNS, PAIR_COLUMNS
@@ -166,11 +167,11 @@ def owned(t: ir.Table, s: Subject, *, name: str = "") -> ir.BooleanValue | None:
         conds.append(t.user_id.cast("string").isin(sorted(s.user_ids)))
     for c in _strings(t):
         if "email" in c and s.emails:
-            conds.append(t[c].strip().lower().isin(sorted(s.emails)))
+            conds.append(trim(t[c]).lower().isin(sorted(s.emails)))
         elif "phone" in c and s.phones:
-            conds.append(t[c].strip().isin(sorted(s.phones)))
+            conds.append(trim(t[c]).isin(sorted(s.phones)))
     if s.handles and "social_handle" in cols:
-        conds.append(t.social_handle.strip().lower().isin(sorted(s.handles)))
+        conds.append(trim(t.social_handle).lower().isin(sorted(s.handles)))
     if name in RAW_TABLES:
         pat = s.text_pattern()
         if pat is not None:
@@ -235,13 +236,13 @@ def resolve(ws, *, email: str | None = None, phone: str | None = None,
             records.add((src, rid))
     if (email or phone) and "identities" in have:
         t = ws.table("identities")
-        cond = _any(([t.email.strip().lower() == email] if email else [])
+        cond = _any(([trim(t.email).lower() == email] if email else [])
                     + ([t.phone == phone] if phone else []))
         records |= {(r["source"], r["source_record_id"])
                     for r in _rows(ws, t.filter(cond), ["source", "source_record_id"])}
     if (email or phone) and "customers" in have:
         c = ws.table("customers")
-        conds = ([c.email.strip().lower() == email] if email and "email" in c.columns else []) \
+        conds = ([trim(c.email).lower() == email] if email and "email" in c.columns else []) \
             + ([c.phone == phone] if phone and "phone" in c.columns else [])
         if conds and "customer_id" in c.columns:
             cids |= {r["customer_id"] for r in _rows(ws, c.filter(_any(conds)), ["customer_id"])}
@@ -309,8 +310,8 @@ def _identifiers(ws, s: Subject, have: set[str]) -> None:
                 if r[k]:
                     found[k].add(r[k].strip().lower() if k != "phone" else r[k])
             found["anon"] |= {v for v in (r["cookie_id"], r["device_id"]) if v}
-        for k, col in (("email", t.email.strip().lower()), ("phone", t.phone),
-                       ("social_handle", t.social_handle.strip().lower())):
+        for k, col in (("email", trim(t.email).lower()), ("phone", t.phone),
+                       ("social_handle", trim(t.social_handle).lower())):
             if found[k]:
                 others = t.filter(col.isin(sorted(found[k])) & ~mine)
                 shared = {r["v"] for r in _rows(ws, others.select(v=col), ["v"])}
