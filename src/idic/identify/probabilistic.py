@@ -56,6 +56,7 @@ PREDICT_BLOCKING = [
     block_on("address"),
     block_on("substr(first_name, 1, 2)", "substr(last_name, 1, 2)", "city"),
     block_on("postcode", "city"),
+    block_on("substr(first_name, 1, 2)", "substr(last_name, 1, 2)", "postcode"),
     "l.first_name = r.last_name AND l.last_name = r.first_name",  # names swapped
 ]
 EM_BLOCKING = [
@@ -78,11 +79,22 @@ def _lev(col: str, thresholds: list[int], label: str) -> cl.CustomComparison:
     return cl.CustomComparison(levels, output_column_name=label)
 
 
+SWAP_EDITS = 1  # first and last name swapped, with up to this many typos on each name
+
+
+def _swapped(a: str, b: str) -> cll.CustomLevel:
+    """First and last name swapped between the records, a typo allowed on each name
+    (``Rees Marianne`` / ``Maribanne Rees``)."""
+    sql = (f'levenshtein("{a}_l", "{b}_r") <= {SWAP_EDITS} '
+           f'AND levenshtein("{b}_l", "{a}_r") <= {SWAP_EDITS}')
+    return cll.CustomLevel(sql, label_for_charts=f"{a} and {b} swapped (a typo allowed)")
+
+
 def default_comparisons() -> list[Any]:
     first = cl.CustomComparison([
         cll.NullLevel("first_name"),
         cll.ExactMatchLevel("first_name", term_frequency_adjustments=True),
-        cll.ColumnsReversedLevel("first_name", "last_name", symmetrical=True),
+        _swapped("first_name", "last_name"),
         cll.LevenshteinLevel("first_name", 1),
         cll.ExactMatchLevel("first_name_root"),
         cll.LevenshteinLevel("first_name", 2),
@@ -104,9 +116,18 @@ def default_comparisons() -> list[Any]:
     ], output_column_name="place",
         comparison_description="address, postcode and city as one piece of evidence "
                                "(they are not independent)")
+    last = cl.CustomComparison([
+        cll.NullLevel("last_name"),
+        cll.ExactMatchLevel("last_name", term_frequency_adjustments=True),
+        # names swapped: counted once, by first_name; here neutral (m = u, see complete())
+        _swapped("last_name", "first_name"),
+        cll.LevenshteinLevel("last_name", 1),
+        cll.LevenshteinLevel("last_name", 2),
+        cll.ElseLevel(),
+    ], output_column_name="last_name")
     return [
         first,
-        _lev("last_name", [1, 2], "last_name"),
+        last,
         _lev("birth_date", [1, 2], "birth_date"),
         place,
     ]
@@ -157,17 +178,19 @@ def _safely(linker: Linker, what: str, fn: Any) -> bool:
 
 
 def train(linker: Linker, n_records: int, *, labels: Any = None, n_label_pairs: int = 0,
-          seed: int = 42) -> None:
+          seed: int = 42) -> str:
     """Estimate the model on the data linked to ``linker``.
 
     1. the match prior from strict deterministic rules, at least the share of record pairs
        linked by identifiers and at least 0.1 n matching pairs;
     2. u by random sampling of record pairs;
-    3. m from ``labels`` (a registered Splink table of record pairs linked by strong,
-       unguarded identifiers) when there are enough: pairs sharing an e-mail or a loyalty
-       card show how the names and addresses of one person vary across sources; otherwise
-       m by EM over the blocks in :data:`EM_BLOCKING`.
-    Levels still without m or u are completed by :func:`complete`.
+    3. m from ``labels`` (a registered Splink table of record pairs linked by strong
+       identifiers, plus the pairs the guard refused on first name alone: see
+       ``training.py``) when there are enough: pairs sharing an e-mail or a loyalty card
+       show how the names and addresses of one person vary across sources; otherwise m by
+       EM over the blocks in :data:`EM_BLOCKING`.
+    Levels still without m or u are completed by :func:`complete`. Returns where m came
+    from: ``"identifier-linked pairs"`` or ``"EM"``.
     """
     training = linker.training
     _safely(linker, "prior", lambda: training.estimate_probability_two_random_records_match(
@@ -183,12 +206,13 @@ def train(linker: Linker, n_records: int, *, labels: Any = None, n_label_pairs: 
         max_pairs=U_PAIRS, seed=seed, min_count_per_level=None, num_chunks=1))
     if labels is not None and _safely(linker, "m from identifier links",
                                       lambda: training.estimate_m_from_pairwise_labels(labels)):
-        return
+        return "identifier-linked pairs"
     max_pairs = 2e6 if n_records > 200_000 else None
     for rule in EM_BLOCKING:
         _safely(linker, f"EM on {rule}",
                 lambda r=rule: training.estimate_parameters_using_expectation_maximisation(
                     r, estimate_without_term_frequencies=True, max_pairs=max_pairs))
+    return "EM"
 
 
 M_FLOOR = 1e-3  # smallest m of a level never seen among matches (a strong veto, not -inf)
@@ -198,37 +222,73 @@ M_FLOOR = 1e-3  # smallest m of a level never seen among matches (a strong veto,
 FIRST_NAME_ELSE_M = 1.0
 
 
+REFERENCE_MODEL: list[Path | None] = [DEFAULT_MODEL]  # what complete() fills gaps from
+U_FLOOR = 1 / U_PAIRS  # u of a level never seen among the random pairs, without a reference
+
+
 def complete(settings: dict[str, Any]) -> dict[str, Any]:
     """Complete a trained model with the packaged default model: u not estimable from the
     data, and m of levels never observed among the training matches, come from it; only the
     "else" level of a trained comparison gets :data:`M_FLOOR` instead (different values
-    never seen for one person: a strong veto). m of each comparison is renormalised."""
-    default = {c["output_column_name"]: c for c in json.loads(DEFAULT_MODEL.read_text())["comparisons"]}
+    never seen for one person: a strong veto). m of each comparison is renormalised.
+    Without a reference model (``REFERENCE_MODEL[0] is None``: training the default model
+    itself) unseen u get :data:`U_FLOOR` and unseen m :data:`M_FLOOR`."""
+    ref_path = REFERENCE_MODEL[0]
+    default = {} if ref_path is None else {
+        c["output_column_name"]: c for c in json.loads(ref_path.read_text())["comparisons"]}
+    if ref_path is None:
+        for comp in settings.get("comparisons", []):
+            for lv in comp["comparison_levels"]:
+                if not lv.get("is_null_level") and not lv.get("u_probability"):
+                    lv["u_probability"] = U_FLOOR
     for comp in settings.get("comparisons", []):
         ref = default.get(comp.get("output_column_name"))
-        if ref is None or len(ref["comparison_levels"]) != len(comp["comparison_levels"]):
-            continue
-        for lv, rl in zip(comp["comparison_levels"], ref["comparison_levels"], strict=True):
-            if lv.get("is_null_level"):
-                continue
-            if lv.get("u_probability") in (None, 0) and rl.get("u_probability"):
-                lv["u_probability"] = rl["u_probability"]
+        if ref is not None and len(ref["comparison_levels"]) != len(comp["comparison_levels"]):
+            if ref_path is not None:
+                continue  # another shape (a hand-written model): left as it is
+            ref = None
         levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
-        refs = [rl for rl in ref["comparison_levels"] if not rl.get("is_null_level")]
-        observed = any(lv.get("m_probability") for lv in levels)
-        for i, (lv, rl) in enumerate(zip(levels, refs, strict=True)):
-            last = i == len(levels) - 1  # the "else" level: unseen among matches = veto
-            if not lv.get("m_probability") and rl.get("m_probability") and (
-                    not observed or not last):
-                lv["m_probability"] = rl["m_probability"]
+        if ref is not None:
+            refs = [rl for rl in ref["comparison_levels"] if not rl.get("is_null_level")]
+            for lv, rl in zip(levels, refs, strict=True):
+                if lv.get("u_probability") in (None, 0) and rl.get("u_probability"):
+                    lv["u_probability"] = rl["u_probability"]
+            observed = any(lv.get("m_probability") for lv in levels)
+            for i, (lv, rl) in enumerate(zip(levels, refs, strict=True)):
+                last = i == len(levels) - 1  # the "else" level: unseen among matches = veto
+                if not lv.get("m_probability") and rl.get("m_probability") and (
+                        not observed or not last):
+                    lv["m_probability"] = rl["m_probability"]
         for lv in levels:
             lv["m_probability"] = max(lv.get("m_probability") or 0.0, M_FLOOR)
         if comp.get("output_column_name") == "first_name":
             levels[-1]["m_probability"] = min(levels[-1]["m_probability"], FIRST_NAME_ELSE_M)
+        for lv in levels:
+            # the swap is evidence once (first_name); on last_name it must not count again,
+            # neither as a swap nor as different last names
+            if lv.get("sql_condition", "").startswith('levenshtein("last_name_l", "first_name_r")'):
+                lv["m_probability"] = lv["u_probability"]
         total = sum(lv["m_probability"] for lv in levels)
         for lv in levels:
             lv["m_probability"] /= total
+        _unmix_u(levels, settings.get("probability_two_random_records_match") or 0.0)
     return settings
+
+
+def _unmix_u(levels: list[dict[str, Any]], prior: float) -> None:
+    """u from random pairs is P(level | random pair) = prior m + (1 - prior) u: the random
+    pairs include the true matches. On a small data set with many duplicates (FEBRL1: one
+    pair in 1,000 is a match) that inflates the u of agreeing levels several-fold (exact
+    birth date: 0.001 observed, 0.0001 among non-matches). Solved for u, floored at
+    :data:`U_FLOOR`, renormalised; negligible where matches are rare."""
+    if not 0 < prior < 0.5 or any(lv.get("u_probability") is None for lv in levels):
+        return
+    for lv in levels:
+        u = (lv["u_probability"] - prior * lv["m_probability"]) / (1 - prior)
+        lv["u_probability"] = max(u, U_FLOOR)
+    total = sum(lv["u_probability"] for lv in levels)
+    for lv in levels:
+        lv["u_probability"] /= total
 
 
 def load_model(path: Path, dialect: str) -> dict[str, Any]:
@@ -272,6 +332,7 @@ class Matcher:
         self.n_records = int(data.count().execute())
         self.input = _backend.register(self.db_api, engine, data, f"idic_records_{self.uid}")
         self.source = str(self.path)
+        self.m_from: str | None = None  # "identifier-linked pairs" or "EM" when trained here
         dialect = self.db_api.sql_dialect.sql_dialect_str
         if self.path.exists() and not retrain:
             self.linker = Linker(self.input, load_model(self.path, dialect), log_level=None)
@@ -292,8 +353,8 @@ class Matcher:
                     "rid_l": labels["rid_l"],
                     "source_dataset_r": ds,
                     "rid_r": labels["rid_r"]}), f"idic_labels_{self.uid}")
-            train(linker, self.n_records, labels=lab,
-                  n_label_pairs=0 if labels is None else labels.num_rows)
+            self.m_from = train(linker, self.n_records, labels=lab,
+                                n_label_pairs=0 if labels is None else labels.num_rows)
             model = complete(linker.misc.save_model_to_json())
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(json.dumps(model, indent=2))
