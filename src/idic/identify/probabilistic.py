@@ -85,8 +85,9 @@ SWAP_EDITS = 1  # first and last name swapped, with up to this many typos on eac
 def _swapped(a: str, b: str) -> cll.CustomLevel:
     """First and last name swapped between the records, a typo allowed on each name
     (``Rees Marianne`` / ``Maribanne Rees``)."""
-    sql = (f'levenshtein("{a}_l", "{b}_r") <= {SWAP_EDITS} '
-           f'AND levenshtein("{b}_l", "{a}_r") <= {SWAP_EDITS}')
+    # plain identifiers: the same SQL on DuckDB and Spark (Spark reads "x" as a string)
+    sql = (f"levenshtein({a}_l, {b}_r) <= {SWAP_EDITS} "
+           f"AND levenshtein({b}_l, {a}_r) <= {SWAP_EDITS}")
     return cll.CustomLevel(sql, label_for_charts=f"{a} and {b} swapped (a typo allowed)")
 
 
@@ -266,7 +267,7 @@ def complete(settings: dict[str, Any]) -> dict[str, Any]:
         for lv in levels:
             # the swap is evidence once (first_name); on last_name it must not count again,
             # neither as a swap nor as different last names
-            if lv.get("sql_condition", "").startswith('levenshtein("last_name_l", "first_name_r")'):
+            if lv.get("label_for_charts") == "last_name and first_name swapped (a typo allowed)":
                 lv["m_probability"] = lv["u_probability"]
         total = sum(lv["m_probability"] for lv in levels)
         for lv in levels:

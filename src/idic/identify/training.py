@@ -140,6 +140,7 @@ def train_default_model(out: Path, *, customers: int = DEFAULT_MODEL_CUSTOMERS,
             ws.close()
     report = {**report, "trained_on": f"idic demo data, {customers} customers, seed {seed}",
               "assumed_m": assumed}
+    model = {"idic_trained_on": report["trained_on"], **model}
     Path(out).write_text(json.dumps(model, indent=1) + "\n")
     return report
 
