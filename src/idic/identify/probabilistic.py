@@ -224,6 +224,7 @@ FIRST_NAME_ELSE_M = 1.0
 
 
 REFERENCE_MODEL: list[Path | None] = [DEFAULT_MODEL]  # what complete() fills gaps from
+UNMIX_MAX = 2.0  # un-mixing divides a level's u by at most this (one bit of evidence)
 U_FLOOR = 1 / U_PAIRS  # u of a level never seen among the random pairs, without a reference
 
 
@@ -286,7 +287,7 @@ def _unmix_u(levels: list[dict[str, Any]], prior: float) -> None:
         return
     for lv in levels:
         u = (lv["u_probability"] - prior * lv["m_probability"]) / (1 - prior)
-        lv["u_probability"] = max(u, U_FLOOR)
+        lv["u_probability"] = max(u, lv["u_probability"] / UNMIX_MAX, U_FLOOR)
     total = sum(lv["u_probability"] for lv in levels)
     for lv in levels:
         lv["u_probability"] /= total
