@@ -11,10 +11,10 @@ import json
 import pytest
 
 from idic.datasets.febrl import load_febrl, truth
-from idic.identify.probabilistic import DEFAULT_MODEL, _unmix_u, default_settings, load_model
+from idic.identify.probabilistic import default_settings, load_model
 from idic.identify.quality import evaluate_workspace
 from idic.identify.stage import run
-from idic.identify.training import read_report
+from idic.identify.training import DEFAULT_MODEL, _unmix_u, read_report
 
 
 def _score(ws, add, name: str, ssn_as: str | None) -> tuple[dict, dict]:
@@ -87,14 +87,19 @@ def test_readmitted_pairs_are_one_person_not_the_family(workspace, add_identitie
 
 
 def test_u_is_unmixed_from_the_matches_among_random_pairs() -> None:
-    # 1 pair in 1,000 is a match; 90% of matches and 0.1% of random pairs agree exactly
+    # 1 pair in 10,000 is a match; 90% of matches and 0.1% of random pairs agree exactly:
+    # u = (0.001 - 0.0001 * 0.9) / (1 - 0.0001) among non-matches
     levels = [{"m_probability": 0.9, "u_probability": 0.001},
               {"m_probability": 0.1, "u_probability": 0.999}]
-    _unmix_u(levels, 0.001)
-    u_exact = (0.001 - 0.001 * 0.9) / 0.999
-    u_else = (0.999 - 0.001 * 0.1) / 0.999
+    _unmix_u(levels, 1e-4)
+    u_exact, u_else = (0.001 - 0.00009) / 0.9999, (0.999 - 0.00001) / 0.9999
     assert levels[0]["u_probability"] == pytest.approx(u_exact / (u_exact + u_else))
-    assert levels[0]["u_probability"] == pytest.approx(1.0e-4, rel=0.01)
+    # 1 pair in 1,000: the exact solution (1.0e-4) would divide u by 10; at most by 2
+    levels = [{"m_probability": 0.9, "u_probability": 0.001},
+              {"m_probability": 0.1, "u_probability": 0.999}]
+    _unmix_u(levels, 1e-3)
+    u_else = (0.999 - 0.0001) / 0.999
+    assert levels[0]["u_probability"] == pytest.approx(0.0005 / (0.0005 + u_else))
 
 
 def test_default_model_is_trained_on_demo_data_and_has_the_current_shape() -> None:

@@ -37,16 +37,17 @@ from splink import Linker, SettingsCreator, block_on
 from idic.engine import Engine
 from idic.identify import _backend
 from idic.identify.records import MATCH_COLUMNS
+from idic.identify.training import DEFAULT_MODEL, U_PAIRS, complete
+
+__all__ = ["DEFAULT_MODEL", "U_PAIRS", "complete"]  # re-exported (benchmarks, older imports)
 
 log = logging.getLogger(__name__)
 logging.getLogger("splink").setLevel(logging.ERROR)  # its training chatter is not ours
 
 MODEL_FILE = Path("models") / "identify_splink.json"
 DEFAULT_THRESHOLD = 0.9  # match probability above which two records are linked
-U_PAIRS = 3e5  # record pairs sampled at random to estimate u
 MIN_TRAINING_RECORDS = 200  # below this, the packaged default parameters are used
 MIN_LABELS = 50  # identifier-linked pairs needed to estimate m from them
-DEFAULT_MODEL = Path(__file__).with_name("default_model.json")
 
 PREDICT_BLOCKING = [
     block_on("first_name", "last_name"),
@@ -214,83 +215,6 @@ def train(linker: Linker, n_records: int, *, labels: Any = None, n_label_pairs: 
                 lambda r=rule: training.estimate_parameters_using_expectation_maximisation(
                     r, estimate_without_term_frequencies=True, max_pairs=max_pairs))
     return "EM"
-
-
-M_FLOOR = 1e-3  # smallest m of a level never seen among matches (a strong veto, not -inf)
-# Different given names (not a typo, nickname or swap): at most this m, a weight of about
-# -13, so that household members sharing address and surname are not merged unless a birth
-# date or an identifier says they are one person.
-FIRST_NAME_ELSE_M = 1.0
-
-
-REFERENCE_MODEL: list[Path | None] = [DEFAULT_MODEL]  # what complete() fills gaps from
-UNMIX_MAX = 2.0  # un-mixing divides a level's u by at most this (one bit of evidence)
-U_FLOOR = 1 / U_PAIRS  # u of a level never seen among the random pairs, without a reference
-
-
-def complete(settings: dict[str, Any]) -> dict[str, Any]:
-    """Complete a trained model with the packaged default model: u not estimable from the
-    data, and m of levels never observed among the training matches, come from it; only the
-    "else" level of a trained comparison gets :data:`M_FLOOR` instead (different values
-    never seen for one person: a strong veto). m of each comparison is renormalised.
-    Without a reference model (``REFERENCE_MODEL[0] is None``: training the default model
-    itself) unseen u get :data:`U_FLOOR` and unseen m :data:`M_FLOOR`."""
-    ref_path = REFERENCE_MODEL[0]
-    default = {} if ref_path is None else {
-        c["output_column_name"]: c for c in json.loads(ref_path.read_text())["comparisons"]}
-    if ref_path is None:
-        for comp in settings.get("comparisons", []):
-            for lv in comp["comparison_levels"]:
-                if not lv.get("is_null_level") and not lv.get("u_probability"):
-                    lv["u_probability"] = U_FLOOR
-    for comp in settings.get("comparisons", []):
-        ref = default.get(comp.get("output_column_name"))
-        if ref is not None and len(ref["comparison_levels"]) != len(comp["comparison_levels"]):
-            if ref_path is not None:
-                continue  # another shape (a hand-written model): left as it is
-            ref = None
-        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
-        if ref is not None:
-            refs = [rl for rl in ref["comparison_levels"] if not rl.get("is_null_level")]
-            for lv, rl in zip(levels, refs, strict=True):
-                if lv.get("u_probability") in (None, 0) and rl.get("u_probability"):
-                    lv["u_probability"] = rl["u_probability"]
-            observed = any(lv.get("m_probability") for lv in levels)
-            for i, (lv, rl) in enumerate(zip(levels, refs, strict=True)):
-                last = i == len(levels) - 1  # the "else" level: unseen among matches = veto
-                if not lv.get("m_probability") and rl.get("m_probability") and (
-                        not observed or not last):
-                    lv["m_probability"] = rl["m_probability"]
-        for lv in levels:
-            lv["m_probability"] = max(lv.get("m_probability") or 0.0, M_FLOOR)
-        if comp.get("output_column_name") == "first_name":
-            levels[-1]["m_probability"] = min(levels[-1]["m_probability"], FIRST_NAME_ELSE_M)
-        for lv in levels:
-            # the swap is evidence once (first_name); on last_name it must not count again,
-            # neither as a swap nor as different last names
-            if lv.get("label_for_charts") == "last_name and first_name swapped (a typo allowed)":
-                lv["m_probability"] = lv["u_probability"]
-        total = sum(lv["m_probability"] for lv in levels)
-        for lv in levels:
-            lv["m_probability"] /= total
-        _unmix_u(levels, settings.get("probability_two_random_records_match") or 0.0)
-    return settings
-
-
-def _unmix_u(levels: list[dict[str, Any]], prior: float) -> None:
-    """u from random pairs is P(level | random pair) = prior m + (1 - prior) u: the random
-    pairs include the true matches. On a small data set with many duplicates (FEBRL1: one
-    pair in 1,000 is a match) that inflates the u of agreeing levels several-fold (exact
-    birth date: 0.001 observed, 0.0001 among non-matches). Solved for u, floored at
-    :data:`U_FLOOR`, renormalised; negligible where matches are rare."""
-    if not 0 < prior < 0.5 or any(lv.get("u_probability") is None for lv in levels):
-        return
-    for lv in levels:
-        u = (lv["u_probability"] - prior * lv["m_probability"]) / (1 - prior)
-        lv["u_probability"] = max(u, lv["u_probability"] / UNMIX_MAX, U_FLOOR)
-    total = sum(lv["u_probability"] for lv in levels)
-    for lv in levels:
-        lv["u_probability"] /= total
 
 
 def load_model(path: Path, dialect: str) -> dict[str, Any]:
