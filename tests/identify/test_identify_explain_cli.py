@@ -51,7 +51,8 @@ def test_explain_shared_identifier_and_supernode(workspace, add_identities) -> N
     r = explain(workspace, "web:W1", "web:W2")
     assert not r["same_customer"]
     assert r["shared_identifiers"] == [{"type": "email", "value": "fam@x.com", "linked": False,
-                                        "why_not": "super-node (shared by records that disagree)"}]
+                                        "why_not": "super-node: records sharing it disagree on first "
+                                                   "name (2 records)"}]
     assert "super-nodes" in r["reason"]
 
 

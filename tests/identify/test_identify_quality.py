@@ -31,7 +31,7 @@ def test_febrl4_link_f1(workspace, add_identities) -> None:
     run(workspace)
     q = evaluate_workspace(workspace.engine, truth(t))
     print("FEBRL4", q)
-    assert q["f1"] >= 0.98
+    assert q["f1"] >= 0.985 and q["precision"] >= 0.995  # measured 0.990 (no national id)
 
 
 def test_customer_ids_persist_when_new_records_arrive(workspace, add_identities,

@@ -107,17 +107,17 @@ def explain(ws: Workspace, a: str, b: str, *, threshold: float | None = None) ->
     out["same_customer"] = cids[a] is not None and cids[a] == cids[b]
 
     vals = engine.to_arrow(identifier_values(engine, pair)).to_pylist()
-    guarded = set()
+    guarded: dict[tuple[str, str], str] = {}
     if engine.has_table("identity_supernodes"):
         sn = engine.table("identity_supernodes")
-        guarded = {(r["id_type"], r["id_value"]) for r in engine.to_arrow(
+        guarded = {(r["id_type"], r["id_value"]): f"super-node: {r['reason']} "
+                   f"({r['n_records']} records)" for r in engine.to_arrow(
             sn.filter(sn.id_value.isin([v["id_value"] for v in vals] or [""]))).to_pylist()}
     by_rid: dict[str, set] = {a: set(), b: set()}
     for v in vals:
         by_rid[v["rid"]].add((v["id_type"], v["id_value"]))
     out["shared_identifiers"] = [
-        {"type": t, "value": v, "linked": (t, v) not in guarded,
-         "why_not": "super-node (shared by records that disagree)" if (t, v) in guarded else None}
+        {"type": t, "value": v, "linked": (t, v) not in guarded, "why_not": guarded.get((t, v))}
         for t, v in sorted(by_rid[a] & by_rid[b])]
     out["differing_identifiers"] = sorted(
         {t for t in IDENTIFIERS if rows[a].get(t) and rows[b].get(t) and rows[a][t] != rows[b][t]})

@@ -7,11 +7,16 @@ pointer jumping, as plain Ibis expressions, so the same code runs on DuckDB and 
 
 **Super-node guard.** A value is reported in ``identity_supernodes`` and not linked through
 when it is shared by more than ``max_records`` records, or when two of its records disagree
-on who they are: their first names differ (more than 2 edits apart, neither a prefix of the
-other, not a nickname of the other, not first/last swapped), or both their birth dates and last names differ. Through
-such a value only records with the same first and last name are still linked (a household
-landline links John's two records, never John and Mary). A family e-mail, a shop's generic
-phone and a cookie on a shared computer are caught this way; a typo is not.
+on who they are. For identifiers a household or a shop can share (e-mail, phone, device,
+cookie, social handle): their first names differ (more than 2 edits apart, neither a prefix
+of the other, not a nickname of the other, not first/last swapped), or both their birth
+dates and last names differ. For personal identifiers (:data:`PERSONAL_IDS`: an account
+number, a loyalty card, a national id carried as ``account_id``) only a conflict on three
+independent attributes — name **and** birth date **and** address — counts: one field that a
+typo or a changed first name can alter never breaks the link. Through such a value only
+records with the same first and last name are still linked (a household landline links
+John's two records, never John and Mary). A family e-mail, a shop's generic phone and a
+cookie on a shared computer are caught this way; a typo is not.
 """
 
 from __future__ import annotations
@@ -28,6 +33,8 @@ from idic.identify.records import IDENTIFIERS, rid
 MAX_RECORDS = 25      # an identifier value on more records than this is a super-node
 NAME_EDITS = 2        # names further apart than this disagree
 MAX_ITERATIONS = 200
+# identifiers issued to one person: linked unless name, birth date and address all conflict
+PERSONAL_IDS = ("account_id", "loyalty_id")
 
 
 def identifier_values(engine: Engine, recs: ir.Table) -> ir.Table:
@@ -111,7 +118,45 @@ def _one_person(v: ir.Table, w: ir.Table) -> ir.BooleanValue:
 
 def _names(recs: ir.Table) -> ir.Table:
     return recs.select("rid", "first_name", "first_name_root", "first_name_alt", "last_name",
-                       "birth_date", last_name_root=given_name_root(recs.last_name))
+                       "birth_date", "address", "postcode",
+                       last_name_root=given_name_root(recs.last_name))
+
+
+def _place_conflict(v: ir.Table, w: ir.Table) -> ir.BooleanValue:
+    """Two different places: postcodes both present and different, or addresses both present
+    and more than 2 edits apart, and nothing of the place agreeing (address within 2 edits,
+    same postcode)."""
+    addr_near = _near(v.address, w.address)
+    pc_same = (v.postcode == w.postcode).fill_null(False)
+    pc_diff = (v.postcode.notnull() & w.postcode.notnull() & (v.postcode != w.postcode))
+    return ((pc_diff.fill_null(False) | _differ(v.address, w.address).fill_null(False))
+            & ~addr_near & ~pc_same)
+
+
+def conflicts(v: ir.Table, w: ir.Table) -> tuple[ir.BooleanValue, ir.BooleanValue,
+                                                 ir.BooleanValue]:
+    """(name, birth date, place) conflicts of two records: different given names (or last
+    names more than 2 edits apart, names not swapped); birth dates both present and
+    different; :func:`_place_conflict`. A missing value is never a conflict."""
+    name = _first_names_disagree(v, w) | (_differ(v.last_name, w.last_name).fill_null(False)
+                                          & ~_swapped(v, w))
+    born = (v.birth_date.notnull() & w.birth_date.notnull()
+            & (v.birth_date != w.birth_date)).fill_null(False)
+    return name, born, _place_conflict(v, w)
+
+
+def _conflict_reason(v: ir.Table, w: ir.Table) -> ir.StringValue:
+    """Why two records sharing a value are not one person (null: they may be)."""
+    name, born, place = conflicts(v, w)
+    personal = v.id_type.isin(list(PERSONAL_IDS))
+    first = _first_names_disagree(v, w)
+    other_born = born & _differ(v.last_name, w.last_name)
+    return ibis.cases(
+        (personal & name & born & place,
+         "records sharing it disagree on name, birth date and address"),
+        (~personal & first, "records sharing it disagree on first name"),
+        (~personal & other_born, "records sharing it disagree on last name and birth date"),
+        else_=ibis.null("string"))
 
 
 def supernodes(values: ir.Table, recs: ir.Table, *, max_records: int = MAX_RECORDS) -> ir.Table:
@@ -128,13 +173,11 @@ def supernodes(values: ir.Table, recs: ir.Table, *, max_records: int = MAX_RECOR
     v = v.join(p, "rid")
     w = v.view()
     pairs = v.join(w, [v.id_type == w.id_type, v.id_value == w.id_value, v.rid < w.rid])
-    born = v.birth_date.notnull() & w.birth_date.notnull() & (v.birth_date != w.birth_date)
-    conflict = _first_names_disagree(v, w) | (born & _differ(v.last_name, w.last_name))
-    pairs = pairs.select(id_type=v.id_type, id_value=v.id_value, conflict=conflict)
-    bad = pairs.filter(pairs.conflict).select("id_type", "id_value").distinct()
+    pairs = pairs.select(id_type=v.id_type, id_value=v.id_value, reason=_conflict_reason(v, w))
+    bad = pairs.filter(pairs.reason.notnull())
+    bad = bad.group_by(["id_type", "id_value"]).agg(reason=bad.reason.min())
     bad = bad.join(small, ["id_type", "id_value"]).select(
-        "id_type", "id_value", "n_records",
-        reason=ibis.literal("records sharing it disagree on name / birth date"))
+        "id_type", "id_value", "n_records", "reason")
     return ibis.union(big, bad)
 
 

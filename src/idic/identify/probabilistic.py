@@ -37,16 +37,17 @@ from splink import Linker, SettingsCreator, block_on
 from idic.engine import Engine
 from idic.identify import _backend
 from idic.identify.records import MATCH_COLUMNS
+from idic.identify.training import DEFAULT_MODEL, U_PAIRS, complete
+
+__all__ = ["DEFAULT_MODEL", "U_PAIRS", "complete"]  # re-exported (benchmarks, older imports)
 
 log = logging.getLogger(__name__)
 logging.getLogger("splink").setLevel(logging.ERROR)  # its training chatter is not ours
 
 MODEL_FILE = Path("models") / "identify_splink.json"
 DEFAULT_THRESHOLD = 0.9  # match probability above which two records are linked
-U_PAIRS = 3e5  # record pairs sampled at random to estimate u
 MIN_TRAINING_RECORDS = 200  # below this, the packaged default parameters are used
 MIN_LABELS = 50  # identifier-linked pairs needed to estimate m from them
-DEFAULT_MODEL = Path(__file__).with_name("default_model.json")
 
 PREDICT_BLOCKING = [
     block_on("first_name", "last_name"),
@@ -56,6 +57,7 @@ PREDICT_BLOCKING = [
     block_on("address"),
     block_on("substr(first_name, 1, 2)", "substr(last_name, 1, 2)", "city"),
     block_on("postcode", "city"),
+    block_on("substr(first_name, 1, 2)", "substr(last_name, 1, 2)", "postcode"),
     "l.first_name = r.last_name AND l.last_name = r.first_name",  # names swapped
 ]
 EM_BLOCKING = [
@@ -78,11 +80,23 @@ def _lev(col: str, thresholds: list[int], label: str) -> cl.CustomComparison:
     return cl.CustomComparison(levels, output_column_name=label)
 
 
+SWAP_EDITS = 1  # first and last name swapped, with up to this many typos on each name
+
+
+def _swapped(a: str, b: str) -> cll.CustomLevel:
+    """First and last name swapped between the records, a typo allowed on each name
+    (``Rees Marianne`` / ``Maribanne Rees``)."""
+    # plain identifiers: the same SQL on DuckDB and Spark (Spark reads "x" as a string)
+    sql = (f"levenshtein({a}_l, {b}_r) <= {SWAP_EDITS} "
+           f"AND levenshtein({b}_l, {a}_r) <= {SWAP_EDITS}")
+    return cll.CustomLevel(sql, label_for_charts=f"{a} and {b} swapped (a typo allowed)")
+
+
 def default_comparisons() -> list[Any]:
     first = cl.CustomComparison([
         cll.NullLevel("first_name"),
         cll.ExactMatchLevel("first_name", term_frequency_adjustments=True),
-        cll.ColumnsReversedLevel("first_name", "last_name", symmetrical=True),
+        _swapped("first_name", "last_name"),
         cll.LevenshteinLevel("first_name", 1),
         cll.ExactMatchLevel("first_name_root"),
         cll.LevenshteinLevel("first_name", 2),
@@ -104,9 +118,18 @@ def default_comparisons() -> list[Any]:
     ], output_column_name="place",
         comparison_description="address, postcode and city as one piece of evidence "
                                "(they are not independent)")
+    last = cl.CustomComparison([
+        cll.NullLevel("last_name"),
+        cll.ExactMatchLevel("last_name", term_frequency_adjustments=True),
+        # names swapped: counted once, by first_name; here neutral (m = u, see complete())
+        _swapped("last_name", "first_name"),
+        cll.LevenshteinLevel("last_name", 1),
+        cll.LevenshteinLevel("last_name", 2),
+        cll.ElseLevel(),
+    ], output_column_name="last_name")
     return [
         first,
-        _lev("last_name", [1, 2], "last_name"),
+        last,
         _lev("birth_date", [1, 2], "birth_date"),
         place,
     ]
@@ -157,17 +180,19 @@ def _safely(linker: Linker, what: str, fn: Any) -> bool:
 
 
 def train(linker: Linker, n_records: int, *, labels: Any = None, n_label_pairs: int = 0,
-          seed: int = 42) -> None:
+          seed: int = 42) -> str:
     """Estimate the model on the data linked to ``linker``.
 
     1. the match prior from strict deterministic rules, at least the share of record pairs
        linked by identifiers and at least 0.1 n matching pairs;
     2. u by random sampling of record pairs;
-    3. m from ``labels`` (a registered Splink table of record pairs linked by strong,
-       unguarded identifiers) when there are enough: pairs sharing an e-mail or a loyalty
-       card show how the names and addresses of one person vary across sources; otherwise
-       m by EM over the blocks in :data:`EM_BLOCKING`.
-    Levels still without m or u are completed by :func:`complete`.
+    3. m from ``labels`` (a registered Splink table of record pairs linked by strong
+       identifiers, plus the pairs the guard refused on first name alone: see
+       ``training.py``) when there are enough: pairs sharing an e-mail or a loyalty card
+       show how the names and addresses of one person vary across sources; otherwise m by
+       EM over the blocks in :data:`EM_BLOCKING`.
+    Levels still without m or u are completed by :func:`complete`. Returns where m came
+    from: ``"identifier-linked pairs"`` or ``"EM"``.
     """
     training = linker.training
     _safely(linker, "prior", lambda: training.estimate_probability_two_random_records_match(
@@ -183,52 +208,13 @@ def train(linker: Linker, n_records: int, *, labels: Any = None, n_label_pairs: 
         max_pairs=U_PAIRS, seed=seed, min_count_per_level=None, num_chunks=1))
     if labels is not None and _safely(linker, "m from identifier links",
                                       lambda: training.estimate_m_from_pairwise_labels(labels)):
-        return
+        return "identifier-linked pairs"
     max_pairs = 2e6 if n_records > 200_000 else None
     for rule in EM_BLOCKING:
         _safely(linker, f"EM on {rule}",
                 lambda r=rule: training.estimate_parameters_using_expectation_maximisation(
                     r, estimate_without_term_frequencies=True, max_pairs=max_pairs))
-
-
-M_FLOOR = 1e-3  # smallest m of a level never seen among matches (a strong veto, not -inf)
-# Different given names (not a typo, nickname or swap): at most this m, a weight of about
-# -13, so that household members sharing address and surname are not merged unless a birth
-# date or an identifier says they are one person.
-FIRST_NAME_ELSE_M = 1.0
-
-
-def complete(settings: dict[str, Any]) -> dict[str, Any]:
-    """Complete a trained model with the packaged default model: u not estimable from the
-    data, and m of levels never observed among the training matches, come from it; only the
-    "else" level of a trained comparison gets :data:`M_FLOOR` instead (different values
-    never seen for one person: a strong veto). m of each comparison is renormalised."""
-    default = {c["output_column_name"]: c for c in json.loads(DEFAULT_MODEL.read_text())["comparisons"]}
-    for comp in settings.get("comparisons", []):
-        ref = default.get(comp.get("output_column_name"))
-        if ref is None or len(ref["comparison_levels"]) != len(comp["comparison_levels"]):
-            continue
-        for lv, rl in zip(comp["comparison_levels"], ref["comparison_levels"], strict=True):
-            if lv.get("is_null_level"):
-                continue
-            if lv.get("u_probability") in (None, 0) and rl.get("u_probability"):
-                lv["u_probability"] = rl["u_probability"]
-        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
-        refs = [rl for rl in ref["comparison_levels"] if not rl.get("is_null_level")]
-        observed = any(lv.get("m_probability") for lv in levels)
-        for i, (lv, rl) in enumerate(zip(levels, refs, strict=True)):
-            last = i == len(levels) - 1  # the "else" level: unseen among matches = veto
-            if not lv.get("m_probability") and rl.get("m_probability") and (
-                    not observed or not last):
-                lv["m_probability"] = rl["m_probability"]
-        for lv in levels:
-            lv["m_probability"] = max(lv.get("m_probability") or 0.0, M_FLOOR)
-        if comp.get("output_column_name") == "first_name":
-            levels[-1]["m_probability"] = min(levels[-1]["m_probability"], FIRST_NAME_ELSE_M)
-        total = sum(lv["m_probability"] for lv in levels)
-        for lv in levels:
-            lv["m_probability"] /= total
-    return settings
+    return "EM"
 
 
 def load_model(path: Path, dialect: str) -> dict[str, Any]:
@@ -272,6 +258,7 @@ class Matcher:
         self.n_records = int(data.count().execute())
         self.input = _backend.register(self.db_api, engine, data, f"idic_records_{self.uid}")
         self.source = str(self.path)
+        self.m_from: str | None = None  # "identifier-linked pairs" or "EM" when trained here
         dialect = self.db_api.sql_dialect.sql_dialect_str
         if self.path.exists() and not retrain:
             self.linker = Linker(self.input, load_model(self.path, dialect), log_level=None)
@@ -299,8 +286,8 @@ class Matcher:
                     "rid_l": labels["rid_l"],
                     "source_dataset_r": ds,
                     "rid_r": labels["rid_r"]}), f"idic_labels_{self.uid}")
-            train(linker, self.n_records, labels=lab,
-                  n_label_pairs=0 if labels is None else labels.num_rows)
+            self.m_from = train(linker, self.n_records, labels=lab,
+                                n_label_pairs=0 if labels is None else labels.num_rows)
             model = complete(linker.misc.save_model_to_json())
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(json.dumps(model, indent=2))

@@ -22,6 +22,7 @@ from idic.identify.golden import Survivorship, golden_records
 from idic.identify.graph import MAX_RECORDS, identifier_edges, identifier_values, supernodes
 from idic.identify.probabilistic import DEFAULT_THRESHOLD, Matcher, model_path
 from idic.identify.records import latest, records
+from idic.identify.training import training_pairs, write_report
 
 if TYPE_CHECKING:
     from idic.workspace import Workspace
@@ -30,7 +31,6 @@ LINKS = "identity_links"
 SUPERNODES = "identity_supernodes"
 CUSTOMERS = "customers"
 RUN_FILE = "identify_last_run.json"
-MAX_LABELS = 200_000
 _WORK = ("_idic_latest", "_idic_records", "_idic_values", "_idic_id_edges", "_idic_prob",
          "_idic_manual", "_idic_cc_labels")
 
@@ -76,15 +76,15 @@ def run(ws: Workspace, *, retrain: bool = False, threshold: float = DEFAULT_THRE
     id_edges = engine.table("_idic_id_edges")
     lap("graph")
 
-    labels = None
+    labels, report = None, None
     if retrain or not model_path(ws.path).exists():
-        # pairs linked by strong identifiers teach the model how one person's names vary
-        clean = id_edges.filter(~id_edges.id_type.endswith("+name"))
-        # (ordered: the same pairs on every engine when there are more than MAX_LABELS)
-        labels = engine.to_arrow(clean.select("rid_l", "rid_r").order_by(["rid_l", "rid_r"])
-                                 .limit(MAX_LABELS))
+        # pairs linked by strong identifiers teach the model how one person's names vary,
+        # with the pairs the guard refused on first name alone added back (training.py)
+        labels, report = training_pairs(engine, id_edges, values, guarded, recs)
     lap("graph")
     matcher = Matcher(engine, recs, ws.path, retrain=retrain, labels=labels)
+    if matcher.trained and report is not None:
+        write_report(model_path(ws.path), {**report, "m_from": matcher.m_from})
     lap("splink_train" if matcher.trained else "splink_load")
     prev = None if full or matcher.trained else _incremental_base(ws, threshold)
     if prev is None:
