@@ -222,3 +222,26 @@ def test_to_pandas_gives_float_money(workspace: Workspace, tmp_path: Path) -> No
     t = workspace.table("orders")
     assert workspace.to_pandas(t.filter(t.order_id == "O2")).amount.tolist() == [20.0]
     assert t.to_pandas().amount.map(type).eq(Decimal).all()
+
+
+@pytest.mark.parametrize("engine", ["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def test_a_cut_or_broken_json_field_is_a_warning_not_stored(engine, request, tmp_path) -> None:
+    """``items`` that is not JSON (a field cut short, as the old CSV reader did to every demo
+    order) is not stored as text nobody can parse: like any bad optional value it becomes
+    null, and the raw value goes to ``ingest_warnings`` with its reason."""
+    f = tmp_path / "orders.csv"
+    f.write_text(
+        "order_id,source,source_customer_id,ordered_at,amount,currency,items\n"
+        'O1,web,W1,2024-03-01T12:00:00Z,5.00,EUR,"[{""sku"":""B1"",""qty"":1}]"\n'
+        'O2,web,W1,2024-03-01T12:00:00Z,5.00,EUR,"[{""sku"":""B1"""\n'
+        'O3,web,W1,2024-03-01T12:00:00Z,5.00,EUR,"{not json}"\n'
+        "O4,web,W1,2024-03-01T12:00:00Z,5.00,EUR,\n")
+    workspace = request.getfixturevalue("workspace" if engine == "duckdb"
+                                        else "spark_workspace")
+    r = workspace.ingest("orders", f)
+    assert (r.received, r.accepted, r.quarantined, r.warnings) == (4, 4, 0, 2)
+    items = workspace.table("orders").to_pandas().set_index("order_id")["items"]
+    assert items["O1"] == '[{"sku":"B1","qty":1}]' and items[["O2", "O3", "O4"]].isna().all()
+    w = workspace.table("ingest_warnings").to_pandas()
+    assert set(w.reason) == {"not valid JSON (expected an object or array)"}
+    assert set(w.value) == {'[{"sku":"B1"', "{not json}"}

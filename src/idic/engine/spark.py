@@ -55,6 +55,9 @@ class SparkEngine(Engine):
     def __init__(self, workspace_dir: Path | None) -> None:
         self.spark = spark_session()
         self.con = ibis.pyspark.connect(self.spark)
+        # DuckDB's json_valid, which the loader's JSON check calls (a SQL function, no UDF jar)
+        self.spark.sql("CREATE OR REPLACE TEMPORARY FUNCTION json_valid(x STRING) "
+                       "RETURNS BOOLEAN RETURN get_json_object(x, '$') IS NOT NULL")
         self.root = (Path(workspace_dir) if workspace_dir else
                      Path(tempfile.mkdtemp(prefix="idic-spark-"))) / "spark"
         self.root.mkdir(parents=True, exist_ok=True)

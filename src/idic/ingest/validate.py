@@ -41,6 +41,12 @@ CALLING_CODES = {
 }
 
 
+@ibis.udf.scalar.builtin(name="json_valid")
+def _json_valid(x: str) -> bool:  # type: ignore[empty-body]
+    """Whether the text parses as JSON (DuckDB's ``json_valid``; on Spark the engine defines
+    it over ``get_json_object``). A cut field (``[{"sku":"B1"``) is refused, not stored."""
+
+
 @ibis.udf.scalar.builtin(name="trim")
 def _trim(x: str) -> str:  # type: ignore[empty-body]
     """The backend's one-argument ``trim`` (spaces; far cheaper than a character-set trim)."""
@@ -152,7 +158,8 @@ def _failures(col: Column, value: ir.Value, now: datetime | None,
         case "enum":
             return [(~value.isin(list(col.values)), "expected one of " + ", ".join(col.values))]
         case "json":
-            return [(~value.left(1).isin(["{", "["]), "not JSON (expected an object or array)")]
+            return [(~value.left(1).isin(["{", "["]) | ~_json_valid(value),
+                     "not valid JSON (expected an object or array)")]
     return []
 
 
