@@ -69,3 +69,26 @@ def test_spark_engine_gives_the_same_ingest(tmp_path: Path, workspace: Workspace
     # delete_where works on Spark too
     assert spark_workspace.engine.delete_where("orders", lambda t: t.order_id == "O1") == 1
     assert spark_workspace.engine.count("orders") == 2
+
+
+def test_a_failed_nested_step_reports_its_own_error_not_the_cleanup(tmp_path) -> None:
+    """A statement failing inside a transaction leaves it aborted; clean-up in a ``finally``
+    (unstage) must not replace the real error by 'transaction is aborted'."""
+    import duckdb
+    import pyarrow as pa
+    import pytest
+
+    from idic.engine.duck import DuckDBEngine
+
+    eng = DuckDBEngine(tmp_path / "x.duckdb")
+    eng.create_table("t", pa.table({"a": [1]}))
+    staged = eng.from_arrow(pa.table({"a": [2]}), "_staged")
+    assert staged.count().execute() == 1
+    with pytest.raises(duckdb.Error) as err, eng.transaction():
+        try:
+            eng.raw.execute("INSERT INTO t SELECT 'not a number'")
+        finally:
+            eng.unstage("_staged")
+    assert "not a number" in str(err.value) or "Conversion" in str(err.value)
+    assert eng.count("t") == 1  # rolled back
+    eng.close()

@@ -138,9 +138,16 @@ class DuckDBEngine(Engine):
         return self.con.sql(f'SELECT rowid - {lo} + {int(line_start)} AS _line, * FROM "{name}"')
 
     def unstage(self, name: str) -> None:
-        kind = self.raw.execute(
-            "SELECT table_type FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()
+        try:
+            kind = self.raw.execute(
+                "SELECT table_type FROM information_schema.tables WHERE table_name = ?", [name]
+            ).fetchone()
+        except duckdb.TransactionException:
+            # the enclosing transaction failed: its error is the one to report, and its
+            # rollback (not this clean-up) is what matters; a temp table dies with the session
+            with contextlib.suppress(duckdb.Error):
+                self.raw.unregister(name)
+            return
         if kind is None:
             return
         if kind[0] == "VIEW":  # an Arrow table registered by from_arrow
