@@ -14,7 +14,16 @@ import pyarrow as pa
 import typer
 from rich.table import Table
 
-from idic.cli.common import JsonOpt, command, emit_json, out, output_file
+from idic.cli.common import (
+    EngineOpt,
+    JsonOpt,
+    WorkspaceOpt,
+    command,
+    emit_json,
+    open_ws,
+    out,
+    output_file,
+)
 from idic.cli.value import _need, _open_file, _write_csv
 from idic.differentiate.value._common import input_error
 from idic.engine.text import trim
@@ -199,3 +208,31 @@ def sentiment_cmd(
     elif output is not None:
         out.print(f"wrote {result.num_rows:,} rows to {output}: "
                   + ", ".join(f"{v:,} {k}" for k, v in counts.items()))
+
+
+@app.command("run")
+@command
+def run_cmd(workspace: WorkspaceOpt = None, engine: EngineOpt = None,
+            json_out: JsonOpt = False) -> None:
+    """Compute the workspace's voice tables: nps_summary (NPS with intervals overall, by month,
+    touchpoint, channel, value category) and mentions_scored (sentiment of social mentions)."""
+    from idic.interact.voice import stage
+
+    with open_ws(workspace, engine=engine) as ws:
+        summary = stage.run(ws)
+    if json_out:
+        emit_json(summary)
+        return
+    if summary.get("nps"):
+        r = summary["nps"]
+        out.print(f"NPS {r['nps']:.1f} (SE {r['se']:.1f}; 95% {r['ci_low']:.1f} to "
+                  f"{r['ci_high']:.1f}) from {r['n']:,} answers; "
+                  f"{summary['nps_summary']:,} rows in nps_summary")
+    if "mentions_scored" in summary:
+        acc = summary["accuracy_on_labelled"]
+        out.print(f"{summary['mentions_scored']:,} mentions scored: "
+                  + ", ".join(f"{v:,} {k}" for k, v in sorted(summary["sentiment"].items()))
+                  + (f"; agreement with the {summary['labelled_mentions']:,} labelled: {acc:.1%}"
+                     if acc is not None else ""))
+    if not summary:
+        out.print("no survey answers and no social mentions: nothing to score")
