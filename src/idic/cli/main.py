@@ -49,6 +49,7 @@ def _register_groups() -> None:
 
     for name, module in (("identify", "idic.cli.identify"), ("clv", "idic.cli.clv"),
                          ("value", "idic.cli.value"), ("journeys", "idic.cli.journeys"),
+                         ("voice", "idic.cli.voice"),
                          ("accounts", "idic.cli.accounts"),
                          ("keys", "idic.cli.keys"), ("privacy", "idic.cli.privacy")):
         try:

@@ -7,8 +7,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import sys
 from pathlib import Path
@@ -123,12 +121,12 @@ def _typed(eng, raw: ir.Table, path: Path, *, customer: str, amount: str,
 def _write_csv(table: pa.Table, output: Path | None) -> None:
     """Plain CSV as spreadsheets write it: quotes only around values that need them."""
     if _needs_quotes(table):
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        w.writerow(table.column_names)
+        # by hand, not csv.writer: with "\n" line ends Python 3.11's writer leaves a lone
+        # "\r" unquoted, and a reader then splits the row there
         cols = [c.to_pylist() for c in table.columns]
-        w.writerows(["" if v is None else v for v in row] for row in zip(*cols, strict=True))
-        body = buf.getvalue().encode()
+        lines = [_csv_row(table.column_names)]
+        lines += [_csv_row(row) for row in zip(*cols, strict=True)]
+        body = "".join(lines).encode()
     else:  # fast path: Arrow's writer, no quoting needed
         header = ",".join(table.column_names) + "\n"
         sink = pa.BufferOutputStream()
@@ -142,6 +140,18 @@ def _write_csv(table: pa.Table, output: Path | None) -> None:
         return
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(body)
+
+
+_SPECIAL = re.compile(r'[,"\n\r]')
+
+
+def _csv_row(values) -> str:
+    """One RFC 4180 row: quotes around values with a comma, quote or line break."""
+    cells = ["" if v is None else str(v) for v in values]
+    if cells == [""]:
+        return '""\n'  # a lone empty cell, else the row would read as a blank line
+    return ",".join('"' + c.replace('"', '""') + '"' if _SPECIAL.search(c) else c
+                    for c in cells) + "\n"
 
 
 def _needs_quotes(table: pa.Table) -> bool:

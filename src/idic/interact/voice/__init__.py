@@ -1,0 +1,1 @@
+"""Voice of the customer: NPS / CSAT / CES with uncertainty, sentiment of free text."""

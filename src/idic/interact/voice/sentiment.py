@@ -1,0 +1,195 @@
+"""Sentiment of free text: VADER's lexicon and rules, extended for retail and service.
+
+VADER (Hutto & Gilbert 2014, the ``vaderSentiment`` package) scores a text by summing the
+valences of its words (with its own rules for negation, boosters, "but", capitals and
+punctuation) and squashing the sum into a compound score in [-1, 1]. It is fast, offline and
+explainable, but it was built on social-media English and misreads customer-service text:
+"Customer service is a joke" is positive ("joke" +1.2), "Support never replied" is positive
+("support" +1.7), "Never shopping here again" is neutral (no word carries a valence).
+
+This module keeps VADER's machinery and adds
+
+* a **lexicon** of retail / service words (``RETAIL_LEXICON``): new words ("late",
+  "overcharged", "dismissive"), and words whose everyday valence is wrong in this domain
+  ("support", "joke", "charged"), and
+* **phrase rules** (``PHRASES``): patterns no single word carries ("never ... again",
+  "still waiting", "no reply", "hasn't arrived", "will buy again", "can't fault"). A phrase
+  adds one valence to VADER's sum, like one more word, so VADER's normalisation and
+  punctuation rules still apply.
+
+The label follows VADER's published thresholds: compound >= 0.05 positive, <= -0.05
+negative, else neutral. :func:`explain` lists the words and phrases behind a score.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from vaderSentiment.vaderSentiment import (
+    BOOSTER_DICT,
+    SentimentIntensityAnalyzer,
+    SentiText,
+)
+
+#: VADER's thresholds on the compound score (Hutto & Gilbert 2014; the package's README)
+POSITIVE_AT = 0.05
+NEGATIVE_AT = -0.05
+LABELS = ("negative", "neutral", "positive")
+
+#: word -> valence on VADER's -4..4 scale: retail and service words VADER lacks or misreads
+RETAIL_LEXICON: dict[str, float] = {
+    # delivery and orders
+    "late": -1.5, "delayed": -1.5, "lost": -1.5, "undelivered": -2.0, "overdue": -1.5,
+    "damaged": -2.0, "crushed": -1.8, "cracked": -1.5, "scratched": -1.2, "dented": -1.2,
+    "soaked": -1.2, "leaking": -1.5, "faulty": -2.0, "defective": -2.0, "unusable": -2.0,
+    "fast": 1.2, "quick": 1.2, "quickly": 1.2, "speedy": 1.5, "prompt": 1.3,
+    "promptly": 1.3, "punctual": 1.5, "hassle": -1.2,
+    # money
+    "overcharged": -2.2, "overpriced": -1.8, "ripoff": -2.5, "rip-off": -2.5,
+    "refunded": 0.8, "bargain": 1.5,
+    # service
+    "dismissive": -1.8, "unhelpful": -1.8, "unprofessional": -2.0, "incompetent": -2.3,
+    "clueless": -1.8, "unanswered": -1.8, "ignored": -1.8, "slow": -1.2,
+    "courteous": 1.8, "knowledgeable": 1.5,
+    # domain words whose general valence is wrong here
+    "support": 0.0,   # "customer support" is a department, not approval
+    "joke": -1.5,     # "the service is a joke"
+    "charged": 0.0,   # neutral alone; "charged twice" is a phrase rule
+    "avoid": -1.8,    # "avoid this shop" is a warning
+    "crashed": -1.5, "crashes": -1.5, "broke": -1.8,
+}
+
+_NEG_AUX = r"(?:not|never|no|n't|cannot|can't|won't|wouldn't|didn't|don't|hasn't|haven't)"
+
+#: (pattern, valence) applied to the lower-cased text; each match adds its valence once
+PHRASES: tuple[tuple[str, float], ...] = (
+    # negative
+    (r"\bnever\b(?:\W+\w+){0,4}?\W+again\b", -2.5),          # never shopping here again
+    (r"\b(?:last|final) time (?:i|we)(?:'ll)? (?:shop|order|buy|use)", -2.2),
+    (r"\bstill (?:waiting|no\b|not\b|nothing\b|hasn't|haven't)", -1.8),
+    (r"\bno (?:reply|replies|response|answer|update|updates|refund|word|one answer)", -1.8),
+    (r"\b(?:nobody|no one|no-one) (?:answer|answers|answered|replied|replies|responded|"
+     r"called|calls|told|tells|cares|helped|bothered|picks)", -1.8),
+    (r"\b(?:has|have|had|did|does|do|was|is)(?:n't| not) (?:\w+ )?(?:arrive|arrived|come|"
+     r"came|turned up|turn up|shown up|show up|been delivered|delivered|work|worked|working)",
+     -1.8),
+    (r"\bnot (?:arrived|delivered|received|working|refunded|fixed|resolved)", -1.8),
+    (r"\bnever (?:arrived|came|replied|responded|answered|called|turned up|got back|"
+     r"received|delivered|refunded)", -2.0),
+    (r"\b(?:charged|billed) (?:me )?(?:twice|double|two times|three times)", -2.0),
+    (r"\bdouble[- ]charged\b", -2.0),
+    (r"\b(?:fell|falling|falls) apart\b", -2.0),
+    (r"\b(?:stopped|stops) working\b", -2.0),
+    (r"\bon hold for\b", -1.5),
+    (r"\bcancel(?:l)?ed (?:my|our|the) order\b", -1.2),
+    (r"\bwaste of (?:money|time)\b", -1.0),
+    (r"\b(?:1|one) star\b", -2.0),
+    # positive
+    (r"\b(?:will|'ll|would|definitely|happy to) (?:definitely |certainly |surely )?"
+     r"(?:buy|order|shop|come back|be back|return|use them|use it) ?(?:\w+ ){0,2}?again\b", 2.0),
+    (r"\b(?:will|'ll) (?:definitely |certainly )?be back\b", 2.0),
+    (r"\b(?:arrived|came|delivered|turned up|here)\b(?: \w+){0,2}? (?:early|on time|"
+     r"next day|same day|ahead of schedule)", 1.8),
+    (r"\b(?:a|one|two|\d+) days? early\b", 1.5),
+    (r"\b(?:can't|cannot|couldn't|could not) fault\b", 2.2),
+    (r"\bno (?:complaints|problems|issues|hassle|fuss)\b", 1.5),
+    (r"\b(?:went|go|goes|going) (?:out of their way|above and beyond|the extra mile)", 2.2),
+    (r"\b(?:5|five) stars?\b", 2.2),
+)
+_COMPILED = tuple((re.compile(p), v) for p, v in PHRASES)
+
+
+@dataclass(frozen=True)
+class Scored:
+    """The sentiment of one text."""
+
+    label: str
+    score: float  # VADER's compound score, in [-1, 1]
+
+
+class RetailSentiment(SentimentIntensityAnalyzer):
+    """VADER with the retail lexicon and the phrase rules (see the module docstring)."""
+
+    def __init__(self, *, retail: bool = True) -> None:
+        super().__init__()
+        self.retail = retail
+        if retail:
+            self.lexicon.update(RETAIL_LEXICON)
+            for w in [w for w, v in RETAIL_LEXICON.items() if v == 0.0]:
+                del self.lexicon[w]
+
+    def _word_valences(self, text: str) -> tuple[str, list[float], list[str]]:
+        """VADER's own per-word valences (its ``polarity_scores`` up to the sum)."""
+        text = "".join(f" {self.emojis[c]} " if c in self.emojis else c for c in text).strip()
+        words = SentiText(text).words_and_emoticons
+        st = SentiText(text)
+        sentiments: list[float] = []
+        for i, item in enumerate(words):
+            if item.lower() in BOOSTER_DICT or (
+                    i < len(words) - 1 and item.lower() == "kind"
+                    and words[i + 1].lower() == "of"):
+                sentiments.append(0)
+                continue
+            sentiments = self.sentiment_valence(0, st, item, i, sentiments)
+        sentiments = self._but_check(words, sentiments)
+        return text, sentiments, list(words)
+
+    def polarity_scores(self, text: str) -> dict[str, float]:
+        text, sentiments, _ = self._word_valences(text)
+        if self.retail:
+            low = text.lower().replace("’", "'")
+            sentiments = sentiments + [v for rx, v in _COMPILED if rx.search(low)]
+        return self.score_valence(sentiments, text)
+
+    def explain(self, text: str) -> list[tuple[str, float]]:
+        """The words and phrases that carry valence in ``text``, with their valence."""
+        clean, sentiments, words = self._word_valences(text)
+        parts = [(w, round(float(v), 3)) for w, v in zip(words, sentiments, strict=False) if v]
+        if self.retail:
+            low = clean.lower().replace("’", "'")
+            for rx, v in _COMPILED:
+                m = rx.search(low)
+                if m:
+                    parts.append((m.group(0), v))
+        return parts
+
+    def score(self, text: str | None) -> Scored:
+        if text is None or not text.strip():
+            return Scored("neutral", 0.0)
+        c = float(self.polarity_scores(text)["compound"])
+        return Scored(label_of(c), c)
+
+
+def label_of(compound: float) -> str:
+    if compound >= POSITIVE_AT:
+        return "positive"
+    if compound <= NEGATIVE_AT:
+        return "negative"
+    return "neutral"
+
+
+@lru_cache(maxsize=2)
+def analyzer(retail: bool = True) -> RetailSentiment:
+    """A shared scorer (loading VADER's lexicon takes ~0.1 s)."""
+    return RetailSentiment(retail=retail)
+
+
+def score_texts(texts: Iterable[str | None], *, retail: bool = True) -> list[Scored]:
+    """Score many texts; each distinct text is scored once (feeds repeat texts a lot)."""
+    a = analyzer(retail)
+    cache: dict[str | None, Scored] = {}
+    res = []
+    for t in texts:
+        s = cache.get(t)
+        if s is None:
+            s = cache[t] = a.score(t)
+        res.append(s)
+    return res
+
+
+def explain(text: str) -> list[tuple[str, float]]:
+    """Words and phrases behind the retail scorer's score of ``text``."""
+    return analyzer(True).explain(text)
