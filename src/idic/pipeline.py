@@ -32,6 +32,8 @@ STAGES: tuple[Stage, ...] = (
           "touchpoint taxonomy, journeys, funnels, paths, moments of truth"),
     Stage("accounts", "idic.accounts.stage", ("accounts",),
           "B2B: contacts linked to accounts; orders, RFM, CLV, value, journeys per account"),
+    Stage("voice", "idic.interact.voice.stage", (),  # surveys and/or social: run() checks
+          "NPS with intervals by month, touchpoint, channel, value category; mention sentiment"),
     Stage("measure", "idic.measure.stage", ("orders",),
           "customer equity, return on customer, KPIs, cohorts"),
 )
