@@ -46,17 +46,22 @@ O5,crm,C4,2025-03-02T00:00:00Z,1.10,EUR
 """
 
 
-@pytest.fixture
-def b2b(workspace: Workspace, tmp_path: Path) -> Workspace:
+def load_b2b(ws: Workspace, tmp_path: Path) -> Workspace:
+    """Accounts, contacts, orders and group calls of the small B2B case, loaded into ``ws``."""
     for name, text in (("accounts.csv", ACCOUNTS), ("ids.csv", IDENTITIES),
                        ("orders.csv", ORDERS)):
         (tmp_path / name).write_text(text)
     (tmp_path / "groups.jsonl").write_text("".join(json.dumps(g) + "\n" for g in GROUPS))
-    workspace.ingest("accounts", tmp_path / "accounts.csv")
-    workspace.ingest("identities", tmp_path / "ids.csv")
-    workspace.ingest("orders", tmp_path / "orders.csv")
-    workspace.ingest("segment", tmp_path / "groups.jsonl", source="web")
-    return workspace
+    ws.ingest("accounts", tmp_path / "accounts.csv")
+    ws.ingest("identities", tmp_path / "ids.csv")
+    ws.ingest("orders", tmp_path / "orders.csv")
+    ws.ingest("segment", tmp_path / "groups.jsonl", source="web")
+    return ws
+
+
+@pytest.fixture
+def b2b(workspace: Workspace, tmp_path: Path) -> Workspace:
+    return load_b2b(workspace, tmp_path)
 
 
 def _links(ws: Workspace) -> dict[str, tuple[str, str]]:
