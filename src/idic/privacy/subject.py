@@ -70,10 +70,6 @@ class Subject:
         """Customer ids and ``source:record`` strings."""
         return self.customer_ids | {f"{s}:{r}" for s, r in self.records}
 
-    def is_empty(self) -> bool:
-        return not (self.customer_ids or self.records or self.emails or self.phones
-                    or self.handles or self.anon)
-
     def tombstone_items(self) -> list[tuple[str, str]]:
         return ([("email", e) for e in self.emails] + [("phone", p) for p in self.phones]
                 + [("handle", h) for h in self.handles] + [("anon", a) for a in self.anon]
