@@ -198,7 +198,7 @@ def _sections_page(request: Request, page: str, names: tuple[str, ...], title: s
             built = []
             for n in names:
                 fn = sec.SECTIONS[n]
-                built.append(fn(ws, currency=cur) if n in ("summary", "actions", "value")
+                built.append(fn(ws, currency=cur) if n in ("summary", "actions", "value", "accounts")
                              else fn(ws))
         return render_sections(built)
 
@@ -209,7 +209,8 @@ def _sections_page(request: Request, page: str, names: tuple[str, ...], title: s
 @router.get("/dashboard", response_class=HTMLResponse)
 async def overview(request: Request) -> Response:
     return await run_in_threadpool(_sections_page, request, "overview",
-                                   ("summary", "actions", "cohorts", "identification"), "Overview")
+                                   ("summary", "actions", "cohorts", "identification",
+                                    "accounts"), "Overview")
 
 
 @router.get("/dashboard/value", response_class=HTMLResponse)
