@@ -256,10 +256,11 @@ def demo_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Replaces the folder only if it is an unchanged demo workspace (or with --force)."""
+    from idic.config import get_settings
     from idic.demo import run_demo
     from idic.demo_guard import clear_for_demo
 
-    path = Path(workspace or "idic-workspace")
+    path = Path(workspace or get_settings().workspace)  # --workspace, IDIC_WORKSPACE, default
     clear_for_demo(path, force=force)
     t0 = time.perf_counter()
     with _progress(not json_) as bar:
