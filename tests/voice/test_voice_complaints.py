@@ -121,3 +121,26 @@ def test_newcombe_reference_values() -> None:
     d, lo, hi = service.newcombe(56, 70, 48, 80)
     assert d == pytest.approx(0.2)
     assert lo == pytest.approx(0.0524, abs=5e-4) and hi == pytest.approx(0.3339, abs=5e-4)
+
+
+def test_suspicious_reviews_table(voice_ws: Path) -> None:
+    sr = _table(voice_ws, "suspicious_reviews")
+    assert len(sr) == _summary(voice_ws)["suspicious_reviews"]
+    assert sr["reasons"].notna().all()
+
+
+def test_love_becomes_hate_alerts(voice_ws: Path) -> None:
+    al = _table(voice_ws, "voice_alerts")
+    clv = _table(voice_ws, "clv").set_index("customer_id")["clv"]
+    cv = _table(voice_ws, "customer_voice").set_index("customer_id")
+    assert len(al) > 0
+    cut = clv.quantile(0.8)
+    for r in al.itertuples(index=False):
+        assert r.value_at_stake == pytest.approx(clv[r.customer_id])
+        assert r.value_at_stake >= cut  # among the most valuable fifth
+        if "turned detractor" in r.trigger:
+            assert r.last_nps < 7 <= r.previous_best_nps
+            assert cv.loc[r.customer_id, "nps_group"] == "detractor"
+        if "negative mentions" in r.trigger:
+            assert cv.loc[r.customer_id, "negative_mentions"] == r.negative_mentions > 0
+    assert list(al["value_at_stake"]) == sorted(al["value_at_stake"], reverse=True)

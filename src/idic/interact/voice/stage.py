@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 TABLES = ("nps_summary", "mentions_scored", "cases_enriched", "service_times",
           "recovery_effect", "silent_dissatisfied", "avoidable_contacts", "voice_topics",
-          "customer_voice", "voice_alerts")
+          "customer_voice", "voice_alerts", "suspicious_reviews")
 #: number of topics fitted to complaint texts and to NPS comments
 CASE_TOPICS = 8
 COMMENT_TOPICS = 4
@@ -123,6 +123,12 @@ def run(ws: Workspace) -> dict[str, Any]:
         summary["accuracy_on_labelled"] = int(agg["hit"] or 0) / n if n else None
         summary["negative_recall_on_labelled"] = int(agg["neg_hit"] or 0) / neg if neg else None
     summary.update(_complaints(ws))
+    from idic.interact.voice.reviews import suspicious_reviews
+
+    if _has_rows(ws, "social") or _has_rows(ws, "events"):
+        sr = suspicious_reviews(ws)
+        _put(ws, "suspicious_reviews", sr.astype({"rating": "float64"}))
+        summary["suspicious_reviews"] = len(sr)
     return summary
 
 

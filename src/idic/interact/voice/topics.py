@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.sparse import csr_matrix
+from scipy.spatial.distance import pdist
 
 #: a compact English stop-word list (articles, pronouns, auxiliaries, prepositions)
 STOP_WORDS = frozenset("""
@@ -102,7 +103,8 @@ def fit_topics(texts: Sequence[str | None], k: int = 8, *, n_terms: int = 3,
     if k_eff <= 1:
         lab = np.zeros(fit_idx.size, dtype=int)
     else:
-        z = linkage(x[fit_idx].toarray(), method="average", metric="cosine")
+        dist = np.clip(pdist(x[fit_idx].toarray(), metric="cosine"), 0.0, 2.0)
+        z = linkage(dist, method="average")
         lab = fcluster(z, t=k_eff, criterion="maxclust") - 1
     n_top = int(lab.max()) + 1 if lab.size else 0
     weights = np.array([freq[distinct[i]] for i in fit_idx], dtype=float)
