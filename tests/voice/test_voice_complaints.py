@@ -6,28 +6,13 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 
 from idic.interact.voice import service
-from idic.interact.voice.stage import run
 from idic.workspace import Workspace
-
-
-@pytest.fixture(scope="module")
-def voice_ws(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("voice-complaints") / "ws"
-    shutil.copytree(small_demo, path)
-    ws = Workspace.open(path)
-    try:
-        s = run(ws)
-    finally:
-        ws.close()
-    (path / "voice.json").write_text(json.dumps(s, default=str))
-    return path
 
 
 def _summary(path: Path) -> dict:
@@ -42,18 +27,18 @@ def _table(path: Path, name: str):
         ws.close()
 
 
-def test_topics_from_text_agree_with_case_topic(voice_ws: Path) -> None:
-    s = _summary(voice_ws)
+def test_topics_from_text_agree_with_case_topic(voice_demo: Path) -> None:
+    s = _summary(voice_demo)
     assert s["case_topic_agreement"] >= 0.95
-    topics = _table(voice_ws, "voice_topics")
+    topics = _table(voice_demo, "voice_topics")
     cases = topics[topics["corpus"] == "cases"]
     assert len(cases) == 8
     assert cases["size"].sum() == s["cases_enriched"]
     assert cases["label"].iloc[0].startswith("delivery")  # the largest topic: late delivery
 
 
-def test_silent_dissatisfied_equals_truth(voice_ws: Path) -> None:
-    data = voice_ws / "demo-data"
+def test_silent_dissatisfied_equals_truth(voice_demo: Path) -> None:
+    data = voice_demo / "demo-data"
     truth = pq.read_table(data / "truth" / "delayed_orders.parquet").to_pandas()
     # orders whose delay is already in the data (the event can fall after the as-of date)
     ev = pq.read_table(data / "events.parquet", columns=["event", "properties"]).to_pandas()
@@ -61,53 +46,53 @@ def test_silent_dissatisfied_equals_truth(voice_ws: Path) -> None:
                                                        strict=True)
             if e == "Delivery Delayed"}
     expected = set(truth.loc[truth["silent"] & truth["order_id"].isin(seen), "order_id"])
-    got = _table(voice_ws, "silent_dissatisfied")
+    got = _table(voice_demo, "silent_dissatisfied")
     assert len(expected) > 50
     assert set(got["order_id"]) == expected
     assert got["customer_id"].notna().all()
 
 
-def test_recovery_effect_on_retention_is_null(voice_ws: Path) -> None:
-    params = json.loads((voice_ws / "demo-data" / "truth" / "params.json").read_text())
+def test_recovery_effect_on_retention_is_null(voice_demo: Path) -> None:
+    params = json.loads((voice_demo / "demo-data" / "truth" / "params.json").read_text())
     assert params["voice"]["recovery_effect_on_retention"] == 0.0
-    rec = _summary(voice_ws)["recovery_effect"]
+    rec = _summary(voice_demo)["recovery_effect"]
     d = rec["retention_difference"]
     assert d["covers_zero"] and d["ci"][0] < 0 < d["ci"][1]
     assert rec["groups"]["well"]["customers"] > 50 and rec["groups"]["badly"]["customers"] > 10
-    rows = _table(voice_ws, "recovery_effect")
+    rows = _table(voice_demo, "recovery_effect")
     assert list(rows["row"]) == ["well", "badly", "never", "well - badly"]
 
 
-def test_cases_enriched_and_service_times(voice_ws: Path) -> None:
-    ce = _table(voice_ws, "cases_enriched")
-    raw = list(csv.DictReader((voice_ws / "demo-data" / "cases.csv").open(encoding="utf-8")))
+def test_cases_enriched_and_service_times(voice_demo: Path) -> None:
+    ce = _table(voice_demo, "cases_enriched")
+    raw = list(csv.DictReader((voice_demo / "demo-data" / "cases.csv").open(encoding="utf-8")))
     assert len(ce) == len(raw)
     bad = {r["case_id"] for r in raw if r["outcome"] in ("rejected", "unresolved")}
     assert set(ce.loc[ce["handled"] == "badly", "case_id"]) >= bad
     assert (ce["first_response_hours"].dropna() >= 0).all()
     assert set(ce["sentiment"]) <= {"negative", "neutral", "positive"}
     assert (ce["sentiment"] == "negative").mean() > 0.8  # complaints read negative
-    st = _table(voice_ws, "service_times")
+    st = _table(voice_demo, "service_times")
     assert {"all", "channel", "topic"} == set(st["dimension"])
-    by = _summary(voice_ws)["scores_by_outcome"]
+    by = _summary(voice_demo)["scores_by_outcome"]
     csat = {r["outcome"]: r["csat_mean"] for r in by if r["csat_mean"] is not None}
     assert csat["resolved"] > csat["rejected"]  # planted: 4.2 vs 1.8
 
 
-def test_customer_voice_columns(voice_ws: Path) -> None:
-    cv = _table(voice_ws, "customer_voice")
+def test_customer_voice_columns(voice_demo: Path) -> None:
+    cv = _table(voice_demo, "customer_voice")
     assert list(cv.columns) == ["customer_id", "last_nps", "nps_group", "n_cases",
                                 "n_complaints", "last_case_at", "negative_mentions",
                                 "mean_sentiment", "silent_dissatisfied"]
     assert cv["customer_id"].is_unique
     g = cv.dropna(subset=["last_nps"])
     assert ((g["last_nps"] >= 9) == (g["nps_group"] == "promoter")).all()
-    sd = _table(voice_ws, "silent_dissatisfied")
+    sd = _table(voice_demo, "silent_dissatisfied")
     assert set(cv.loc[cv["silent_dissatisfied"], "customer_id"]) == set(sd["customer_id"])
 
 
-def test_demo_surveys_link_and_vary(voice_ws: Path) -> None:
-    rows = list(csv.DictReader((voice_ws / "demo-data" / "surveys.csv").open(encoding="utf-8")))
+def test_demo_surveys_link_and_vary(voice_demo: Path) -> None:
+    rows = list(csv.DictReader((voice_demo / "demo-data" / "surveys.csv").open(encoding="utf-8")))
     nps = [r for r in rows if r["survey"] == "nps"]
     assert all(r["order_id"] for r in nps)
     assert all(r["case_id"] for r in rows if r["survey"] in ("csat", "ces"))
@@ -123,16 +108,16 @@ def test_newcombe_reference_values() -> None:
     assert lo == pytest.approx(0.0524, abs=5e-4) and hi == pytest.approx(0.3339, abs=5e-4)
 
 
-def test_suspicious_reviews_table(voice_ws: Path) -> None:
-    sr = _table(voice_ws, "suspicious_reviews")
-    assert len(sr) == _summary(voice_ws)["suspicious_reviews"]
+def test_suspicious_reviews_table(voice_demo: Path) -> None:
+    sr = _table(voice_demo, "suspicious_reviews")
+    assert len(sr) == _summary(voice_demo)["suspicious_reviews"]
     assert sr["reasons"].notna().all()
 
 
-def test_love_becomes_hate_alerts(voice_ws: Path) -> None:
-    al = _table(voice_ws, "voice_alerts")
-    clv = _table(voice_ws, "clv").set_index("customer_id")["clv"]
-    cv = _table(voice_ws, "customer_voice").set_index("customer_id")
+def test_love_becomes_hate_alerts(voice_demo: Path) -> None:
+    al = _table(voice_demo, "voice_alerts")
+    clv = _table(voice_demo, "clv").set_index("customer_id")["clv"]
+    cv = _table(voice_demo, "customer_voice").set_index("customer_id")
     assert len(al) > 0
     cut = clv.quantile(0.8)
     for r in al.itertuples(index=False):
