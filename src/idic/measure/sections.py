@@ -476,9 +476,16 @@ def identification(ws: Workspace) -> Section:
     return s
 
 
+def voice(ws: Workspace, currency: str = "") -> Section:
+    """Voice of the customer (its own module: :mod:`idic.interact.voice.section`)."""
+    from idic.interact.voice.section import voice_section
+
+    return voice_section(ws, currency)
+
+
 SECTIONS: dict[str, Callable[..., Section]] = {
     "summary": summary, "actions": actions, "value": value, "cohorts": cohorts,
-    "journeys": journeys, "identification": identification,
+    "journeys": journeys, "identification": identification, "voice": voice,
 }
 
 
@@ -495,4 +502,4 @@ def all_sections(ws: Workspace, *, compute: bool = False) -> list[Section]:
     cur = currency_of(ws)
     return [summary(ws, currency=cur, compute=compute), actions(ws, currency=cur),
             value(ws, currency=cur), cohorts(ws), journeys(ws), identification(ws),
-            _accounts(ws, currency=cur)]
+            _accounts(ws, currency=cur), voice(ws, currency=cur)]
