@@ -496,6 +496,8 @@ def _accounts(ws: Workspace, *, currency: str = "") -> Section:
 
 
 SECTIONS["accounts"] = _accounts
+#: the sections whose builder takes the workspace's ``currency``
+TAKES_CURRENCY = {"summary", "actions", "value", "accounts", "voice"}
 
 
 def all_sections(ws: Workspace, *, compute: bool = False) -> list[Section]:

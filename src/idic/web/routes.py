@@ -200,8 +200,7 @@ def _sections_page(request: Request, page: str, names: tuple[str, ...], title: s
             built = []
             for n in names:
                 fn = sec.SECTIONS[n]
-                built.append(fn(ws, currency=cur) if n in ("summary", "actions", "value", "accounts")
-                             else fn(ws))
+                built.append(fn(ws, currency=cur) if n in sec.TAKES_CURRENCY else fn(ws))
         return render_sections(built)
 
     secs = st.cached(("web", page), compute)
