@@ -142,6 +142,9 @@ def recommend_cmd(
 ) -> None:
     from idic.suggest import closest
 
+    if not customer.isprintable() or len(customer) > 200:
+        raise input_error(f"unknown customer {customer!r}: not a customer id",
+                          hint="ids are printable text; see `idic export segments`")
     if not 1 <= top <= 10:
         raise input_error(f"--top {top} is out of range", hint="1 to 10")
     with open_ws(workspace, read_only=True) as ws:

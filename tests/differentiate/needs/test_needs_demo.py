@@ -67,7 +67,7 @@ def test_planted_category_mixes_match_segment_centres(demo) -> None:
     cost = np.abs(truth[:, None, :] - centres[None, :, :]).sum(axis=2)
     rows, cols = linear_sum_assignment(cost)
     l1 = cost[rows, cols]
-    print("L1 planted mix vs matched segment centre:", dict(zip(planted, np.round(l1, 3))))
+    print("L1 planted mix vs matched segment centre:", dict(zip(planted, np.round(l1, 3), strict=False)))
     assert len(rows) == len(planted)
     assert l1.max() <= 0.25
 
