@@ -28,6 +28,8 @@ STAGES: tuple[Stage, ...] = (
           "fit BG/NBD + Gamma-Gamma, predict P(alive), purchases, CLV"),
     Stage("value", "idic.differentiate.value.stage", ("orders",),
           "RFM, ABC/Pareto, actual & potential value, value categories"),
+    Stage("needs", "idic.differentiate.needs.stage", ("orders",),
+          "needs features, segments (Dirichlet-multinomial mixture), profiles, recommendations"),
     Stage("journeys", "idic.interact.stage", ("events",),
           "touchpoint taxonomy, journeys, funnels, paths, moments of truth"),
     Stage("accounts", "idic.accounts.stage", ("accounts",),

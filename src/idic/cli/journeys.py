@@ -60,6 +60,7 @@ def funnel(
     mode: Annotated[str, typer.Option("--mode", help="ordered | strict | unordered")] = "ordered",
     exclude: Annotated[str | None, typer.Option("--exclude", help="Comma-separated exclusion events")] = None,
     breakdown: Annotated[str | None, typer.Option("--breakdown", help="Event column of the first step (channel, source, ...), or TABLE.COLUMN of a customer table: rfm.segment, value.value_category, abc.abc_class")] = None,
+    segment: Annotated[str | None, typer.Option("--segment", help="Only the persons of this needs segment (table segments)")] = None,
     workspace: WorkspaceOpt = None,
     engine: EngineOpt = None,
     json_: JsonOpt = False,
@@ -70,6 +71,8 @@ def funnel(
 
     with _open(workspace, engine) as ws:
         segments = None
+        if segment is not None:  # the funnel of one segment: its row of the breakdown
+            breakdown = "segments.segment"
         if breakdown is not None and "." in breakdown:
             table, column = breakdown.split(".", 1)
             segments = segment_assignments(ws, table, column)
@@ -77,6 +80,10 @@ def funnel(
                             breakdown=breakdown, segments=segments)
         if segments is not None:
             result.breakdown_by = breakdown
+        if segment is not None:
+            result.steps = result.breakdown.get(segment, [])
+            result.breakdown = {}
+            result.breakdown_by = None
     if json_:
         emit_json(result.to_dict())
         return
