@@ -50,7 +50,7 @@ def _register_groups() -> None:
     for name, module in (("identify", "idic.cli.identify"), ("clv", "idic.cli.clv"),
                          ("value", "idic.cli.value"), ("journeys", "idic.cli.journeys"),
                          ("voice", "idic.cli.voice"),
-                         ("accounts", "idic.cli.accounts"),
+                         ("accounts", "idic.cli.accounts"), ("network", "idic.cli.network"),
                          ("keys", "idic.cli.keys"), ("privacy", "idic.cli.privacy")):
         try:
             sub = importlib.import_module(module).app
