@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from pathlib import Path
 
@@ -42,14 +43,10 @@ def test_conditions_round_trip(col: str, op: str, value: float, pad: str) -> Non
                     lambda kids: st.lists(kids, max_size=3)
                     | st.dictionaries(st.text(max_size=5), kids, max_size=3), max_leaves=8))
 def test_hostile_rule_documents_are_input_errors(doc) -> None:
-    try:
+    with contextlib.suppress(InputError):
         parse_rules({"roles": {"r": doc}})
-    except InputError:
-        pass
-    try:
+    with contextlib.suppress(InputError):
         parse_rules(doc)
-    except InputError:
-        pass
 
 
 def test_missing_values_fail_a_condition() -> None:
