@@ -36,6 +36,8 @@ STAGES: tuple[Stage, ...] = (
           "B2B: contacts linked to accounts; orders, RFM, CLV, value, journeys per account"),
     Stage("voice", "idic.interact.voice.stage", (),  # surveys and/or social: run() checks
           "NPS with intervals by month, touchpoint, channel, value category; mention sentiment"),
+    Stage("network", "idic.interact.network.stage", (),  # referrals and/or social: run() checks
+          "referral and social graphs, PageRank, referral value, roles, bashers"),
     Stage("measure", "idic.measure.stage", ("orders",),
           "customer equity, return on customer, KPIs, cohorts"),
 )

@@ -55,7 +55,7 @@ def _register_groups() -> None:
                          ("value", "idic.cli.value"), ("segments", "idic.cli.segments"),
                          ("journeys", "idic.cli.journeys"),
                          ("voice", "idic.cli.voice"),
-                         ("accounts", "idic.cli.accounts"),
+                         ("accounts", "idic.cli.accounts"), ("network", "idic.cli.network"),
                          ("keys", "idic.cli.keys"), ("privacy", "idic.cli.privacy")):
         try:
             sub = importlib.import_module(module).app
