@@ -56,3 +56,12 @@ def tiny(tmp_path) -> Iterator[Workspace]:
     fill(ws)
     yield ws
     ws.close()
+
+
+@pytest.fixture(scope="module")
+def tiny_ro(tmp_path_factory) -> Iterator[Workspace]:
+    """The tiny workspace shared by a module's tests that only read it."""
+    ws = Workspace.init(tmp_path_factory.mktemp("tiny-ro") / "ws")
+    fill(ws)
+    yield ws
+    ws.close()

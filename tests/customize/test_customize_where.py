@@ -33,8 +33,8 @@ def _ids(ws, rule: str) -> list[str]:
     ("age_band = '35-44' or age_band = '45-54'", ["c1", "c5"]),
     ("consent_email_marketing", ["c1", "c3", "c4"]),
 ])
-def test_rules_select_the_right_customers(tiny, rule, want):
-    assert _ids(tiny, rule) == want
+def test_rules_select_the_right_customers(tiny_ro, rule, want):
+    assert _ids(tiny_ro, rule) == want
 
 
 @pytest.mark.parametrize(("rule", "says"), [
