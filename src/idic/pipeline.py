@@ -34,6 +34,8 @@ STAGES: tuple[Stage, ...] = (
           "B2B: contacts linked to accounts; orders, RFM, CLV, value, journeys per account"),
     Stage("voice", "idic.interact.voice.stage", (),  # surveys and/or social: run() checks
           "NPS with intervals by month, touchpoint, channel, value category; mention sentiment"),
+    Stage("customize", "idic.customize.stage", (),
+          "customer profile; audiences refreshed behind the consent gate; treatments"),
     Stage("measure", "idic.measure.stage", ("orders",),
           "customer equity, return on customer, KPIs, cohorts"),
 )

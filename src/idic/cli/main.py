@@ -51,6 +51,7 @@ def _register_groups() -> None:
                          ("value", "idic.cli.value"), ("journeys", "idic.cli.journeys"),
                          ("voice", "idic.cli.voice"),
                          ("accounts", "idic.cli.accounts"),
+                         ("audiences", "idic.cli.audiences"), ("campaigns", "idic.cli.campaigns"),
                          ("keys", "idic.cli.keys"), ("privacy", "idic.cli.privacy")):
         try:
             sub = importlib.import_module(module).app
