@@ -35,6 +35,11 @@ def test_100k_split_passes_the_sample_ratio_test_and_matches_python():
     assert abs(both - 100_000 * 0.5 * 0.1) < 5 * (100_000 * 0.05 * 0.95) ** 0.5
 
 
+def test_salt_with_control_characters_is_refused():
+    with pytest.raises(ValueError):
+        assign(ibis.memtable({"customer_id": ["a"]}), "x\x00", ARMS, [1, 1])
+
+
 def test_srm_detects_a_broken_split():
     assert srm_pvalue([50_800, 49_200], [0.5, 0.5]) < 0.001
 
@@ -52,7 +57,7 @@ _CON = ibis.duckdb.connect()
 
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.text(min_size=0, max_size=12), min_size=1, max_size=20, unique=True),
-       st.text(max_size=10))
+       st.text(st.characters(min_codepoint=32, blacklist_categories=["Cs"]), max_size=10))
 def test_engine_equals_python_for_any_ids_and_salt(ids, salt):
     con = _CON
     got = _arms(con, ids, salt, [0.3, 0.7])

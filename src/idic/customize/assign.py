@@ -63,6 +63,8 @@ def _hex_mod(h: ir.StringValue) -> ir.IntegerValue:
 
 
 def bucket_expr(unit: ir.StringValue, salt: str) -> ir.IntegerValue:
+    if any(ord(c) < 32 for c in salt):
+        raise ValueError("the salt must not hold control characters")
     h = (ibis.literal(f"{salt}:") + unit.cast("string")).hexdigest("sha256")
     return _hex_mod(h)
 
