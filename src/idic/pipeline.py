@@ -38,6 +38,8 @@ STAGES: tuple[Stage, ...] = (
           "NPS with intervals by month, touchpoint, channel, value category; mention sentiment"),
     Stage("network", "idic.interact.network.stage", (),  # referrals and/or social: run() checks
           "referral and social graphs, PageRank, referral value, roles, bashers"),
+    Stage("customize", "idic.customize.stage", (),
+          "customer profile; audiences refreshed behind the consent gate; treatments"),
     Stage("measure", "idic.measure.stage", ("orders",),
           "customer equity, return on customer, KPIs, cohorts"),
 )

@@ -56,6 +56,7 @@ def _register_groups() -> None:
                          ("journeys", "idic.cli.journeys"),
                          ("voice", "idic.cli.voice"),
                          ("accounts", "idic.cli.accounts"), ("network", "idic.cli.network"),
+                         ("audiences", "idic.cli.audiences"), ("campaigns", "idic.cli.campaigns"),
                          ("keys", "idic.cli.keys"), ("privacy", "idic.cli.privacy")):
         try:
             sub = importlib.import_module(module).app
