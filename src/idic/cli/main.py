@@ -51,7 +51,8 @@ def _register_groups() -> None:
                          ("value", "idic.cli.value"), ("journeys", "idic.cli.journeys"),
                          ("voice", "idic.cli.voice"),
                          ("accounts", "idic.cli.accounts"),
-                         ("keys", "idic.cli.keys"), ("privacy", "idic.cli.privacy")):
+                         ("keys", "idic.cli.keys"), ("privacy", "idic.cli.privacy"),
+                         ("experiment", "idic.cli.experiment")):
         try:
             sub = importlib.import_module(module).app
         except (ImportError, AttributeError):  # a stage not built yet
