@@ -52,7 +52,7 @@ def _register_groups() -> None:
                          ("voice", "idic.cli.voice"),
                          ("accounts", "idic.cli.accounts"),
                          ("keys", "idic.cli.keys"), ("privacy", "idic.cli.privacy"),
-                         ("experiment", "idic.cli.experiment")):
+                         ("experiment", "idic.cli.experiment"), ("uplift", "idic.cli.uplift")):
         try:
             sub = importlib.import_module(module).app
         except (ImportError, AttributeError):  # a stage not built yet

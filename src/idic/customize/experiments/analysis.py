@@ -100,6 +100,46 @@ def _first_bad(eng: Engine, t: ir.Table, source: str, variant: str,
     return InputError(f"{source}: bad values")  # pragma: no cover - counted but not found
 
 
+def read_columns(eng: Engine, t: ir.Table, cols: Sequence[str], *, source: str = "input",
+                 binary: Sequence[str] = ()) -> dict[str, Any]:
+    """The columns ``cols`` as float64 NumPy arrays, every cell checked: a blank or
+    non-numeric cell, or a value other than 0/1 in a ``binary`` column, raises an
+    :class:`InputError` naming its row and column."""
+    _check_columns(t, source, cols)
+    sel: dict[str, Any] = {}
+    for i, c in enumerate(cols):
+        sel[f"_x{i}"] = _number(t[c])
+        sel[f"_t{i}"] = t[c].cast("string")
+    try:
+        staged = eng.stage(t.select(**sel), "_idic_columns", line_start=1)
+        for i, c in enumerate(cols):
+            x = staged[f"_x{i}"]
+            cond = _bad(x)
+            what = "is not a number"
+            if c in binary:
+                cond = cond | ((x != 0) & (x != 1))
+                what = "is not 0 or 1"
+            hit = staged.filter(cond).order_by("_line").limit(1).to_pyarrow().to_pylist()
+            if hit:
+                value = hit[0][f"_t{i}"]
+                n_bad = int(staged.filter(cond).count().to_pyarrow().as_py())
+                raise InputError(
+                    f"{source}: row {hit[0]['_line']}, column {c!r}: "
+                    f"{'empty' if value is None or str(value).strip() == '' else repr(value)}"
+                    f" {what}" + (f" ({n_bad:,} bad rows in all)" if n_bad > 1 else ""))
+        data = staged.select(*[f"_x{i}" for i in range(len(cols))]).to_pyarrow()
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"{source}: cannot read the data: {str(exc).splitlines()[0]}"
+                         ) from None
+    finally:
+        eng.unstage("_idic_columns")
+    if data.num_rows == 0:
+        raise InputError(f"{source}: no rows")
+    return {c: data.column(i).to_numpy() for i, c in enumerate(cols)}
+
+
 def aggregate(eng: Engine, t: ir.Table, *, variant: str, value: str, pre: str | None = None,
               extra: Sequence[str] = (), source: str = "input") -> dict[str, dict[str, Any]]:
     """Per variant: n, Σy, Σy², (Σx, Σx², Σxy with ``pre``) and Σ, Σ² of each ``extra``
@@ -355,5 +395,12 @@ def analyze_arrays(variant: Sequence[Any], value: Sequence[float], *, control: s
         eng.close()
 
 
-__all__ = ["aggregate", "analyze_arrays", "analyze_file", "analyze_table", "open_results",
-           "parse_weights"]
+__all__ = [
+    "aggregate",
+    "analyze_arrays",
+    "analyze_file",
+    "analyze_table",
+    "open_results",
+    "parse_weights",
+    "read_columns",
+]
