@@ -57,7 +57,8 @@ def _register_groups() -> None:
                          ("voice", "idic.cli.voice"),
                          ("accounts", "idic.cli.accounts"), ("network", "idic.cli.network"),
                          ("audiences", "idic.cli.audiences"), ("campaigns", "idic.cli.campaigns"),
-                         ("keys", "idic.cli.keys"), ("privacy", "idic.cli.privacy")):
+                         ("keys", "idic.cli.keys"), ("privacy", "idic.cli.privacy"),
+                         ("experiment", "idic.cli.experiment"), ("uplift", "idic.cli.uplift")):
         try:
             sub = importlib.import_module(module).app
         except (ImportError, AttributeError):  # a stage not built yet
