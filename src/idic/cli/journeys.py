@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
 import typer
-from rich.table import Table
 
 from idic.cli.common import (
     EngineOpt,
@@ -35,21 +32,9 @@ def _open(workspace: Path | None, engine: str | None, *, read_only: bool = True)
 
 
 def _print_rows(title: str, rows: list[dict[str, Any]], cols: list[str]) -> None:
-    t = Table(title=title)
-    for c in cols:
-        t.add_column(c, justify="left" if c in ("event", "path", "channel", "touchpoint") else "right")
-    for r in rows:
-        t.add_row(*[_cell(r.get(c)) for c in cols])
-    out.print(t)
+    from idic.cli.tables import human_table
 
-
-def _cell(v: Any) -> str:
-    if v is None or (isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral)
-                     and math.isnan(float(v))):
-        return ""
-    if isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral | bool):
-        return f"{float(v):.4g}"
-    return str(v)
+    out.print(human_table(title, rows, cols))
 
 
 @app.command()
