@@ -198,7 +198,11 @@ def percent(v: Any, digits: int = 1) -> str:
 
 
 def signed(v: Any) -> str:
-    return "" if _missing(v) else ("+" if float(v) > 0 else "") + number(v)
+    """``+1,116``, ``-31``, ``+0.42``: a change with its sign."""
+    if _missing(v):
+        return ""
+    x = float(v)
+    return f"{x:+,.0f}" if abs(x) >= 1 else f"{x:+.2f}"
 
 
 def ratio(v: Any) -> str:

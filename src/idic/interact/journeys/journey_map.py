@@ -19,7 +19,6 @@ for a PNG export) and the table behind it (:attr:`JourneyMap.stages`,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +41,9 @@ class JourneyMap:
     moments: pd.DataFrame
     opportunities: list[dict[str, Any]] = field(default_factory=list)
     value_per_order: float = 0.0
+    channels: pd.DataFrame = field(default_factory=pd.DataFrame)  # stage, channel, volume
+    period: tuple[str, str] | None = None  # first and last touch (dates)
+    conversion_events: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         def records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -86,8 +88,15 @@ def build_map(tp: ir.Table, moments_table: pd.DataFrame | None = None, *,
     tps = tp.group_by(["stage", "event"]).agg(
         volume=tp.count(), reach=tp.person_id.nunique(),
         sentiment_score=tp.sentiment_score.cast("float64").mean(),
-        channel=tp.channel.min(),
     ).execute()
+    by_ch = tp.group_by(["stage", "event", "channel"]).agg(n=tp.count()).execute() \
+        .sort_values(["stage", "event", "n", "channel"], ascending=[True, True, False, True]) \
+        .drop_duplicates(["stage", "event"])
+    tps = tps.merge(by_ch[["stage", "event", "channel"]], on=["stage", "event"], how="left")
+    # each touchpoint belongs to the stage where most of its touches are
+    main = tps.sort_values(["event", "volume", "stage"], ascending=[True, False, True]) \
+        .drop_duplicates("event")[["event", "stage"]].rename(columns={"stage": "main_stage"})
+    tps = tps.merge(main, on="event", how="left")
     st_tot = tp.group_by("stage").agg(
         volume=tp.count(), emotion=tp.sentiment_score.cast("float64").mean(),
         negative=(tp.sentiment == "negative").cast("int64").sum(),
@@ -145,6 +154,13 @@ def build_map(tp: ir.Table, moments_table: pd.DataFrame | None = None, *,
     jm = JourneyMap(title, n_persons, stages, touch, mt,
                     _opportunities(stages, mt, tax, extra))
     jm.value_per_order = value_per_order
+    jm.channels = tp.group_by(["stage", "channel"]).agg(volume=tp.count()).execute()
+    span = tp.aggregate(lo=tp.timestamp.min(), hi=tp.timestamp.max()).execute()
+    if len(span) and pd.notna(span["lo"].iloc[0]):
+        jm.period = (str(pd.Timestamp(span["lo"].iloc[0]).date()),
+                     str(pd.Timestamp(span["hi"].iloc[0]).date()))
+    names = ct.select("event").distinct().execute()["event"]
+    jm.conversion_events = tuple(sorted(str(x) for x in names))
     return jm
 
 
@@ -206,44 +222,13 @@ def _opportunities(stages: pd.DataFrame, mt: pd.DataFrame, tax: Taxonomy,
 
 
 def render_html(jm: JourneyMap, path: str | Path | None = None, *,
-                extra_figures: list[Any] | None = None) -> str:
-    """One self-contained HTML page (Plotly inlined, no CDN): map, emotion curve, tables."""
-    from idic.charts.journeys import emotion_curve_figure, journey_map_figure
+                persona: str | None = None, scenario: str | None = None,
+                currency: str = "") -> str:
+    """One self-contained HTML page (no script, nothing from the network): the map
+    (:func:`idic.charts.journey_map.map_page`), opportunities and the tables behind it."""
+    from idic.charts.journey_map import map_page
 
-    figs = [journey_map_figure(jm), emotion_curve_figure(jm), *(extra_figures or [])]
-    parts = []
-    for i, fig in enumerate(figs):
-        parts.append(fig.to_html(full_html=False, include_plotlyjs=(i == 0),
-                                 config={"toImageButtonOptions": {"format": "png", "scale": 2}}))
-    opp = "".join(
-        f"<li><b>{escape(str(o['stage']))} → {escape(str(o['next_stage']))}</b>: "
-        f"{o['lost_persons']} persons lost ({o['drop_off_rate']:.0%})"
-        + (" — explained by " + ", ".join(
-            f"{escape(str(e['touchpoint']))} (OR {e['odds_ratio']:.2f})" for e in o["explained_by"])
-           if o["explained_by"] else "") + "</li>" for o in jm.opportunities)
-    table = jm.stages.to_html(index=False, float_format=lambda x: f"{x:.3g}", na_rep="",
-                              classes="idic-table", border=0)
-    mom = jm.moments.head(20).to_html(index=False, float_format=lambda x: f"{x:.3g}",
-                                      na_rep="", classes="idic-table", border=0) \
-        if not jm.moments.empty else "<p>No touchpoint with enough journeys to measure.</p>"
-    html = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{escape(jm.title)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 24px; max-width: 1280px; color: #222; }}
-h1 {{ font-size: 22px; }} h2 {{ font-size: 17px; margin-top: 28px; }}
-.idic-table {{ border-collapse: collapse; font-size: 12px; }}
-.idic-table th, .idic-table td {{ padding: 4px 8px; border-bottom: 1px solid #ddd; text-align: left; }}
-</style></head><body>
-<h1>{escape(jm.title)}</h1>
-<p>{jm.persons} persons. Stages as columns; touchpoints with volume, reach, conversion to the
-next stage, time, emotion; pain points, love points and moments of truth measured from the data.</p>
-{parts[0]}
-{''.join(parts[1:])}
-<h2>Opportunities</h2><ul>{opp or '<li>none found</li>'}</ul>
-<h2>The table behind the map</h2>{table}
-<h2>Pain points, love points and moments of truth</h2>{mom}
-</body></html>
-"""
+    html = map_page(jm, persona=persona, scenario=scenario, currency=currency)
     if path is not None:
         Path(path).write_text(html, encoding="utf-8")
     return html
