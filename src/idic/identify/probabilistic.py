@@ -28,8 +28,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.compute as pc
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
@@ -60,6 +62,33 @@ PREDICT_BLOCKING = [
     block_on("substr(first_name, 1, 2)", "substr(last_name, 1, 2)", "postcode"),
     "l.first_name = r.last_name AND l.last_name = r.first_name",  # names swapped
 ]
+
+
+def blocking_keys(t: ir.Table, *, other_side: bool = False) -> list[list[ir.Value]]:
+    """The keys of each rule of :data:`PREDICT_BLOCKING` (same order) as Ibis expressions
+    on prepared records: two records are a candidate pair under rule i when the keys of one
+    (``other_side=False``) equal the keys of the other (``other_side=True``). Used to
+    hand Splink only the records an incremental batch can pair with."""
+    f2, l2 = t.first_name.substr(0, 2), t.last_name.substr(0, 2)
+    swapped = [t.last_name, t.first_name] if other_side else [t.first_name, t.last_name]
+    return [[t.first_name, t.last_name], [t.birth_date], [t.last_name, t.postcode],
+            [t.first_name, t.postcode], [t.address], [f2, l2, t.city], [t.postcode, t.city],
+            [f2, l2, t.postcode], swapped]
+
+
+def blocking_candidates(new: ir.Table, rest: ir.Table) -> ir.Table:
+    """The records of ``rest`` that some rule of :data:`PREDICT_BLOCKING` pairs with a
+    record of ``new`` (every rule is symmetric, so one direction suffices)."""
+    parts = []
+    for kn, kr in zip(blocking_keys(new), blocking_keys(rest, other_side=True), strict=True):
+        nk = new.select(**{f"_k{i}": k for i, k in enumerate(kn)})
+        nk = nk.filter(*[nk[f"_k{i}"].notnull() for i in range(len(kn))]).distinct()
+        hit = rest.semi_join(nk, [k == nk[f"_k{i}"] for i, k in enumerate(kr)])
+        parts.append(hit.select("rid"))
+    rids = ibis.union(*parts, distinct=True).select(_c_rid="rid")
+    return rest.semi_join(rids, rest.rid == rids._c_rid)
+
+
 EM_BLOCKING = [
     block_on("first_name", "last_name"),
     block_on("birth_date"),
@@ -301,15 +330,38 @@ class Matcher:
                                              warning_mode="never")
         return _links(_backend.to_arrow(pred))
 
+    def default_blocking(self) -> bool:
+        """Whether the loaded model blocks with :data:`PREDICT_BLOCKING` (so that
+        :func:`blocking_candidates` finds every record a new one can be paired with)."""
+        key = "blocking_rules_to_generate_predictions"
+        dialect = self.db_api.sql_dialect.sql_dialect_str
+        return (self.linker._settings_obj.as_dict().get(key)
+                == default_settings().create_settings_dict(dialect).get(key))
+
     def predict_changed(self, changed: ir.Table, rest: ir.Table,
-                        threshold: float = DEFAULT_THRESHOLD) -> pa.Table:
+                        threshold: float = DEFAULT_THRESHOLD, *,
+                        everything: ir.Table | None = None) -> pa.Table:
         """Incremental scoring: pairs among the ``changed`` records and between them and the
-        ``rest`` (same blocking rules; term frequencies from all records)."""
-        n_changed, n_rest = int(changed.count().execute()), int(rest.count().execute())
+        ``rest`` (same blocking rules; term frequencies from all records).
+
+        With ``everything`` (all prepared records), term frequencies are counted from it in
+        the engine, as Splink counts them in a full run, and only the records of ``rest``
+        that a blocking rule pairs with a changed record are handed to Splink, so the work
+        follows the batch, not the base (the model must use the default blocking rules)."""
+        n_changed = int(changed.count().execute())
         if n_changed == 0:
             return empty_links()
-        for col in TF_COLUMNS:
-            self.linker.table_management.compute_tf_table(col)
+        if everything is not None:
+            for col in TF_COLUMNS:
+                self.linker.table_management.register_term_frequency_lookup(
+                    _backend.register(self.db_api, self.engine, term_frequency_table(
+                        everything, col), f"idic_tf_{col}_{self.uid}"), col)
+            if self.default_blocking():
+                rest = blocking_candidates(changed, rest)
+        else:
+            for col in TF_COLUMNS:
+                self.linker.table_management.compute_tf_table(col)
+        n_rest = int(rest.count().execute())
         inf = self.linker.inference
         new = _backend.register(self.db_api, self.engine, match_input(changed),
                                 f"idic_changed_{self.uid}")
@@ -323,7 +375,7 @@ class Matcher:
             parts.append(inf.predict_between(new, old, threshold_match_probability=threshold,
                                              warning_mode="never"))
         tables = [_links(_backend.to_arrow(x)) for x in parts]
-        return pa.concat_tables(tables) if tables else empty_links()
+        return _ordered(pa.concat_tables(tables)) if tables else empty_links()
 
     def score_pair(self, left: dict[str, Any], right: dict[str, Any],
                    tf: dict[str, dict[str, float]] | None = None) -> dict[str, Any]:
@@ -343,6 +395,15 @@ class Matcher:
         return self.linker._settings_obj.as_dict()
 
 
+def term_frequency_table(records: ir.Table, col: str) -> ir.Table:
+    """Splink's term-frequency lookup of ``col`` (``col``, ``tf_<col>``: share of the
+    non-null values), counted in the engine as Splink's ``term_frequencies`` SQL does."""
+    t = records.filter(records[col].notnull())
+    counts = t.group_by(col).agg(_n=t.count())
+    total = records[col].count().as_scalar()
+    return counts.select(col, **{f"tf_{col}": counts._n.cast("float64") / total})
+
+
 def _links(t: pa.Table) -> pa.Table:
     return pa.table({
         "rid_l": t["rid_l"].cast(pa.string()),
@@ -350,6 +411,13 @@ def _links(t: pa.Table) -> pa.Table:
         "match_weight": t["match_weight"].cast(pa.float64()),
         "match_probability": t["match_probability"].cast(pa.float64()),
     })
+
+
+def _ordered(t: pa.Table) -> pa.Table:
+    """Each pair as a full run's dedupe gives it: ``rid_l`` < ``rid_r``."""
+    swap = pc.greater(t["rid_l"], t["rid_r"])
+    return t.set_column(0, "rid_l", pc.if_else(swap, t["rid_r"], t["rid_l"])).set_column(
+        1, "rid_r", pc.if_else(swap, t["rid_l"], t["rid_r"]))
 
 
 def empty_links() -> pa.Table:
