@@ -150,10 +150,10 @@ def resolve(engine: Engine, ws_path: Path, prev: dict[str, Any], *, threshold: f
         lap("graph")
 
         # 3. Splink: the changed records against each other and their blocking candidates
-        matcher = Matcher(engine, changed, ws_path)
+        matcher = Matcher(engine, changed, ws_path, everything=recs)
         lap("splink_load")
         rest = recs.filter(~recs.rid.isin(changed.rid))
-        prob = matcher.predict_changed(changed, rest, threshold, everything=recs)
+        prob = matcher.predict_changed(changed, rest, threshold, prefilter=True)
         n_scored = int(changed.count().execute())
         lap("splink_predict")
 

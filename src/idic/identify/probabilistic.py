@@ -32,6 +32,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
@@ -191,6 +192,11 @@ def model_path(ws_path: Path) -> Path:
     return Path(ws_path) / MODEL_FILE
 
 
+def tf_path(model: Path, col: str) -> Path:
+    """Where the term frequencies of ``col`` that go with the model ``model`` are kept."""
+    return model.parent / f"identify_tf_{col}.parquet"
+
+
 def match_input(records: ir.Table) -> ir.Table:
     return records.select("rid", *MATCH_COLUMNS)
 
@@ -278,7 +284,11 @@ class Matcher:
     """A Splink linker over the prepared records of one engine, trained or loaded."""
 
     def __init__(self, engine: Engine, records: ir.Table, ws_path: Path, *,
-                 retrain: bool = False, labels: pa.Table | None = None) -> None:
+                 retrain: bool = False, labels: pa.Table | None = None,
+                 everything: ir.Table | None = None) -> None:
+        """``records``: the records Splink is handed (all of them, or an incremental
+        batch); ``everything``: all records, to count term frequencies from when the
+        model has none yet (default ``records``)."""
         self.engine = engine
         self.path = model_path(ws_path)
         self.db_api = _backend.splink_db_api(engine)
@@ -321,6 +331,31 @@ class Matcher:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(json.dumps(model, indent=2))
             self.linker = Linker(self.input, load_model(self.path, dialect), log_level=None)
+        self._term_frequencies(records if everything is None else everything)
+
+    def _term_frequencies(self, everything: ir.Table) -> None:
+        """Register the model's term-frequency lookups with Splink.
+
+        They are part of the model: counted over all records (as Splink counts them) when
+        the model is trained or first used, saved next to it, and reused until it is
+        retrained. Counted afresh on every run they would move a little with each batch
+        of records, so a pair's score (and which side of the threshold it falls) would
+        depend on unrelated records and on the order they arrived in, and an incremental
+        run could not give a full run's links. A value counted after the model (a new
+        name) gets no term-frequency adjustment."""
+        self.tf_tables: dict[str, pa.Table] = {}
+        for col in TF_COLUMNS:
+            path = tf_path(self.path, col)
+            if self.trained or not path.exists():
+                tab = self.engine.to_arrow(term_frequency_table(everything, col))
+                path.parent.mkdir(parents=True, exist_ok=True)
+                pq.write_table(tab, path)
+            else:
+                tab = pq.read_table(path)
+            self.tf_tables[col] = tab
+            self.linker.table_management.register_term_frequency_lookup(
+                _backend.register(self.db_api, self.engine, tab,
+                                  f"idic_tf_{col}_{self.uid}"), col)
 
     def predict(self, threshold: float = DEFAULT_THRESHOLD) -> pa.Table:
         """Scored candidate pairs at or above ``threshold``: rid_l, rid_r, weight, probability."""
@@ -340,27 +375,18 @@ class Matcher:
 
     def predict_changed(self, changed: ir.Table, rest: ir.Table,
                         threshold: float = DEFAULT_THRESHOLD, *,
-                        everything: ir.Table | None = None) -> pa.Table:
+                        prefilter: bool = False) -> pa.Table:
         """Incremental scoring: pairs among the ``changed`` records and between them and the
-        ``rest`` (same blocking rules; term frequencies from all records).
+        ``rest`` (same blocking rules and term frequencies as a full run).
 
-        With ``everything`` (all prepared records), term frequencies are counted from it in
-        the engine, as Splink counts them in a full run, and only the records of ``rest``
-        that a blocking rule pairs with a changed record are handed to Splink, so the work
-        follows the batch, not the base (the model must use the default blocking rules)."""
+        With ``prefilter``, only the records of ``rest`` that a blocking rule pairs with a
+        changed record are handed to Splink (found in the engine), so the work follows the
+        batch, not the base (when the model uses the default blocking rules)."""
         n_changed = int(changed.count().execute())
         if n_changed == 0:
             return empty_links()
-        if everything is not None:
-            for col in TF_COLUMNS:
-                self.linker.table_management.register_term_frequency_lookup(
-                    _backend.register(self.db_api, self.engine, term_frequency_table(
-                        everything, col), f"idic_tf_{col}_{self.uid}"), col)
-            if self.default_blocking():
-                rest = blocking_candidates(changed, rest)
-        else:
-            for col in TF_COLUMNS:
-                self.linker.table_management.compute_tf_table(col)
+        if prefilter and self.default_blocking():
+            rest = blocking_candidates(changed, rest)
         n_rest = int(rest.count().execute())
         inf = self.linker.inference
         new = _backend.register(self.db_api, self.engine, match_input(changed),
@@ -376,6 +402,15 @@ class Matcher:
                                              warning_mode="never"))
         tables = [_links(_backend.to_arrow(x)) for x in parts]
         return _ordered(pa.concat_tables(tables)) if tables else empty_links()
+
+    def term_frequencies(self, values: dict[str, list[str]]) -> dict[str, dict]:
+        """The model's term frequency of each of ``values`` per column (explanations)."""
+        out: dict[str, dict] = {}
+        for col, wanted in values.items():
+            t = self.tf_tables[col]
+            t = t.filter(pc.is_in(t[col], value_set=pa.array(wanted, pa.string())))
+            out[col] = dict(zip(t[col].to_pylist(), t[f"tf_{col}"].to_pylist(), strict=True))
+        return out
 
     def score_pair(self, left: dict[str, Any], right: dict[str, Any],
                    tf: dict[str, dict[str, float]] | None = None) -> dict[str, Any]:
