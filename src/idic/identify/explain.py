@@ -20,7 +20,6 @@ from idic.identify.probabilistic import (
     TF_COLUMNS,
     Matcher,
     model_path,
-    term_frequencies,
 )
 from idic.identify.records import IDENTIFIERS, MATCH_COLUMNS, records
 
@@ -151,9 +150,9 @@ def explain(ws: Workspace, a: str, b: str, *, threshold: float | None = None) ->
     out["threshold"] = threshold
     out["probabilistic"] = None
     if model_path(ws.path).exists():
-        m = Matcher(engine, pair, ws.path)
-        tf = term_frequencies(recs, {c: [v for v in (rows[a].get(c), rows[b].get(c)) if v]
-                                     for c in TF_COLUMNS})
+        m = Matcher(engine, pair, ws.path, everything=recs)
+        tf = m.term_frequencies({c: [v for v in (rows[a].get(c), rows[b].get(c)) if v]
+                                 for c in TF_COLUMNS})
         scored = m.score_pair(rows[a], rows[b], tf)
         settings = m.settings()
         prob = float(scored["match_probability"])
