@@ -99,3 +99,42 @@ def test_lone_carriage_return_is_quoted(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     rows = list(csv.DictReader(o.open(encoding="utf-8", newline="")))
     assert [r["text"] for r in rows] == ["a\rb"] and rows[0]["n"] == "1"
+
+
+def test_phrase_precheck_changes_no_score(monkeypatch) -> None:
+    """The trigger-word pre-check only skips regex searches that cannot match."""
+    import sys
+
+    from idic.interact.voice import sentiment as sm
+
+    sys.path.insert(0, str(HERE.parents[1] / "benchmarks"))
+    from bench_voice import make_texts
+
+    texts = sorted(set(make_texts(3000)[0]))
+    texts += [r["text"] for r in csv.DictReader(
+        (HERE / "handwritten_sentiment.csv").open(encoding="utf-8"))]
+    texts += ["5 star service", "one star", "It times out", "Never shopping here again",
+              "charged me three times", "I'll be back", "arrived two days early"]
+    a = sm.RetailSentiment()
+    fast = [a.polarity_scores(t)["compound"] for t in texts]
+    monkeypatch.setattr(sm, "_candidates", lambda low: list(range(len(sm._COMPILED))))
+    assert [a.polarity_scores(t)["compound"] for t in texts] == fast
+
+
+from idic.interact.voice.sentiment import _WAKES as sm_wakes  # noqa: E402
+
+_GLUE = ["i", "my", "the", "was", "not", "n't", "again", "me", "here", "!", "?", "'", "-",
+         "x", "2", "days", "on", "a"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(sorted(sm_wakes) + _GLUE), max_size=9),
+    st.sampled_from([" ", "  ", "-", ""]))
+def test_phrase_precheck_fuzzed(words: list[str], sep: str) -> None:
+    from idic.interact.voice import sentiment as sm
+
+    text = sep.join(words)
+    low = text.lower()
+    every = [v for rx, v, _ in sm._COMPILED if rx.search(low)]
+    picked = [sm._COMPILED[i][1] for i in sm._candidates(low) if sm._COMPILED[i][0].search(low)]
+    assert picked == every, text

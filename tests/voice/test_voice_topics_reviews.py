@@ -52,3 +52,17 @@ def test_flag_reviews_reasons() -> None:
     assert set(got.index) == {"b0", "b1", "b2", "d0", "d1", "m"}
     assert got["b0"].startswith("burst") and got["d0"].startswith("duplicate text")
     assert got["m"].startswith("rating/text disagreement")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=6), st.integers(0, 10_000),
+                          st.one_of(st.none(), st.integers(1, 5)),
+                          st.one_of(st.none(), st.text(max_size=60))), max_size=30))
+def test_flag_reviews_never_fails_on_any_input(rows) -> None:
+    base = pd.Timestamp("2025-01-01", tz="UTC")
+    df = pd.DataFrame([{"review_id": str(i), "author": a, "posted_at": base + pd.Timedelta(
+        minutes=m), "rating": r, "text": t} for i, (a, m, r, t) in enumerate(rows)],
+        columns=["review_id", "author", "posted_at", "rating", "text"])
+    got = flag_reviews(df)
+    assert set(got["review_id"]) <= set(df["review_id"])
+    assert got["reasons"].notna().all()

@@ -217,7 +217,9 @@ def sentiment_cmd(
 def run_cmd(workspace: WorkspaceOpt = None, engine: EngineOpt = None,
             json_out: JsonOpt = False) -> None:
     """Compute the workspace's voice tables: nps_summary (NPS with intervals overall, by month,
-    touchpoint, channel, value category) and mentions_scored (sentiment of social mentions)."""
+    touchpoint, channel, value category), mentions_scored (sentiment of social mentions),
+    voice_topics, cases_enriched, service_times, recovery_effect, silent_dissatisfied,
+    avoidable_contacts, customer_voice, voice_alerts and suspicious_reviews."""
     from idic.interact.voice import stage
 
     with open_ws(workspace, engine=engine) as ws:
@@ -236,5 +238,23 @@ def run_cmd(workspace: WorkspaceOpt = None, engine: EngineOpt = None,
                   + ", ".join(f"{v:,} {k}" for k, v in sorted(summary["sentiment"].items()))
                   + (f"; agreement with the {summary['labelled_mentions']:,} labelled: {acc:.1%}"
                      if acc is not None else ""))
+    if "cases_enriched" in summary:
+        agree = summary.get("case_topic_agreement")
+        out.print(f"{summary['cases_enriched']:,} cases in cases_enriched"
+                  + (f"; topics from text agree with the topic field on {agree:.1%}"
+                     if agree is not None else ""))
+    rec = summary.get("recovery_effect", {}).get("retention_difference")
+    if rec:
+        lo, hi = rec["ci"]
+        out.print(f"recovery effect on retention (well - badly handled): "
+                  f"{rec['well_minus_badly']:+.1%} (95% {lo:+.1%} to {hi:+.1%})"
+                  + ("; the interval covers zero" if rec["covers_zero"] else ""))
+    if "silent_delayed_orders" in summary:
+        out.print(f"{summary['silent_customers']:,} silent dissatisfied customers "
+                  f"({summary['silent_delayed_orders']:,} delayed orders never complained "
+                  f"about); {summary['avoidable_contacts']:,} avoidable contacts")
+    if "voice_alerts" in summary:
+        out.print(f"{summary['voice_alerts']:,} love-becomes-hate alerts; "
+                  f"{summary['customer_voice']:,} customers in customer_voice")
     if not summary:
         out.print("no survey answers and no social mentions: nothing to score")

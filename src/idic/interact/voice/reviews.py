@@ -34,7 +34,10 @@ BURST_N = 3
 BURST_HOURS = 24
 DAY_Z = 5.0
 MIN_WORDS = 6
-COLUMNS = ["review_id", "kind", "author", "posted_at", "rating", "text", "reasons"]
+#: the author is kept as ``social_handle`` (mentions) or ``user_id`` (rating events), the
+#: columns the privacy tools find a person's rows by
+COLUMNS = ["review_id", "kind", "social_handle", "user_id", "posted_at", "rating", "text",
+           "reasons"]
 
 
 def _norm(text: object) -> str | None:
@@ -114,16 +117,18 @@ def workspace_reviews(ws: Workspace) -> pd.DataFrame:
             ratings.append(float(v) if isinstance(v, int | float) else np.nan)
         parts.append(pd.DataFrame({
             "review_id": e["message_id"], "kind": "review",
-            "author": e["user_id"].fillna(e["anonymous_id"]), "posted_at": e["timestamp"],
-            "rating": ratings, "text": None}))
+            "author": e["user_id"].fillna(e["anonymous_id"]), "social_handle": None,
+            "user_id": e["user_id"], "posted_at": e["timestamp"], "rating": ratings,
+            "text": None}))
     if ws.engine.has_table("social"):
         m = ws.table("social").select("mention_id", "social_handle", "posted_at",
                                       "text").to_pandas()
         parts.append(pd.DataFrame({
             "review_id": m["mention_id"], "kind": "mention", "author": m["social_handle"],
+            "social_handle": m["social_handle"], "user_id": None,
             "posted_at": m["posted_at"], "rating": np.nan, "text": m["text"]}))
     if not parts:
-        return pd.DataFrame(columns=COLUMNS[:-1])
+        return pd.DataFrame(columns=["author", *COLUMNS[:-1]])
     return pd.concat(parts, ignore_index=True)
 
 

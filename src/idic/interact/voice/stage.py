@@ -127,13 +127,22 @@ def run(ws: Workspace) -> dict[str, Any]:
 
     if _has_rows(ws, "social") or _has_rows(ws, "events"):
         sr = suspicious_reviews(ws)
-        _put(ws, "suspicious_reviews", sr.astype({"rating": "float64"}))
+        sr = sr.assign(posted_at=pd.to_datetime(sr["posted_at"], utc=True))
+        schema = pa.schema([
+            ("review_id", pa.string()), ("kind", pa.string()), ("social_handle", pa.string()),
+            ("user_id", pa.string()), ("posted_at", pa.timestamp("us", tz="UTC")),
+            ("rating", pa.float64()), ("text", pa.string()), ("reasons", pa.string())])
+        _put(ws, "suspicious_reviews",
+             pa.Table.from_pandas(sr, preserve_index=False, schema=schema))
         summary["suspicious_reviews"] = len(sr)
     return summary
 
 
 def _put(ws: Workspace, name: str, df: pd.DataFrame | pa.Table) -> None:
     t = df if isinstance(df, pa.Table) else pa.Table.from_pandas(df, preserve_index=False)
+    # an all-empty column has no type: store it as text (engines have no NULL-typed columns)
+    t = t.cast(pa.schema([pa.field(f.name, pa.string()) if pa.types.is_null(f.type) else f
+                          for f in t.schema]))
     ws.engine.create_table(name, t)
 
 
