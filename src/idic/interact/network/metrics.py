@@ -157,8 +157,9 @@ def build(ws: Workspace, cfg: dict[str, Any], as_of: Any = None) -> dict[str, An
     ids = df["customer_id"].tolist()
     # PageRank on the influence graph: referred -> referrer, author -> named
     e = edges.to_pandas()
-    src = np.where(e["kind"] == "referral", e["dst"], e["src"]).astype(object)
-    dst = np.where(e["kind"] == "referral", e["src"], e["dst"]).astype(object)
+    f, t = graphs.node_ids(e)
+    src = np.where(e["kind"] == "referral", t, f).astype(object)
+    dst = np.where(e["kind"] == "referral", f, t).astype(object)
     g = build_graph(list(src), list(dst), nodes=ids)
     pr = pagerank_graph(g, damping=float(cfg["pagerank"]["damping"]))
     score = dict(zip(g.nodes.to_pylist(), pr.tolist(), strict=True))

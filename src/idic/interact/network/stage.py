@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 TABLES = ("network_edges", "network_metrics", "customer_roles")
 METRIC_COLUMNS = (
     "customer_id", "pagerank", "referrals", "referral_value", "referred_value", "clv",
-    "influencer_value", "knowledge_value", "in_degree", "out_degree", "referred_by",
+    "influencer_value", "knowledge_value", "in_degree", "out_degree",
     "referral_depth", "descendants", "mentioned_by", "reach", "mentions", "engagement",
     "engagement_rate", "share_of_voice", "mention_sentiment", "positive_mentions",
     "negative_mentions", "negative_share", "negative_engagement")
@@ -61,7 +61,7 @@ def metrics_table(df: pd.DataFrame) -> pa.Table:
     cols = {}
     for c in METRIC_COLUMNS:
         s = df[c]
-        if c in ("customer_id", "referred_by"):
+        if c == "customer_id":
             cols[c] = pa.array(s.where(s.notna(), None).tolist(), pa.string())
         elif c in _INT:
             cols[c] = pa.array(s.fillna(0).astype("int64").to_numpy())
