@@ -482,7 +482,17 @@ SECTIONS: dict[str, Callable[..., Section]] = {
 }
 
 
+def _network(ws: Workspace, currency: str = "") -> Section:
+    from idic.interact.network.section import network
+
+    return network(ws, currency)
+
+
+SECTIONS["network"] = _network
+
+
 def all_sections(ws: Workspace, *, compute: bool = False) -> list[Section]:
     cur = currency_of(ws)
     return [summary(ws, currency=cur, compute=compute), actions(ws, currency=cur),
-            value(ws, currency=cur), cohorts(ws), journeys(ws), identification(ws)]
+            value(ws, currency=cur), cohorts(ws), journeys(ws), identification(ws),
+            _network(ws, cur)]

@@ -34,9 +34,10 @@ METRIC_COLUMNS = (
     "influencer_value", "knowledge_value", "in_degree", "out_degree",
     "referral_depth", "descendants", "mentioned_by", "reach", "mentions", "engagement",
     "engagement_rate", "share_of_voice", "mention_sentiment", "positive_mentions",
-    "negative_mentions", "negative_share", "negative_engagement")
+    "negative_mentions", "negative_share", "negative_engagement", "pain_points")
 _INT = {"referrals", "in_degree", "out_degree", "referral_depth", "descendants",
-        "mentioned_by", "reach", "mentions", "positive_mentions", "negative_mentions"}
+        "mentioned_by", "reach", "mentions", "positive_mentions", "negative_mentions",
+        "pain_points"}
 
 
 def features(ws: Workspace, as_of: Any = None, cfg: dict[str, Any] | None = None

@@ -74,6 +74,7 @@ def add_values(ws: Workspace, df: pd.DataFrame, refs: pd.DataFrame,
     df["knowledge_value"] = (df["survey_comments"] * float(kv["per_survey_comment"])
                              + df["cases"] * float(kv["per_case"])
                              + df["reviews"] * float(kv["per_review"]))
+    df["pain_points"] = df["cases"] + df["delivery_delays"]
     df["negative_share"] = np.where(df["mentions"] > 0,
                                     df["negative_mentions"] / df["mentions"].clip(lower=1), 0.0)
     df["positive_share"] = np.where(df["mentions"] > 0,
