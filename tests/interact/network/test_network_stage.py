@@ -114,6 +114,10 @@ def test_bashers_match_planted_ones(demo) -> None:
     # 1,000 persons hold too few bashers for a recall (see test_roles_rules for 8,000)
     assert det.sum() >= 2 and (det & true).sum() / det.sum() >= 0.87
     assert (m.loc[det, "negative_share"] > 0.5).all() and (m.loc[det, "mentions"] >= 3).all()
+    # love becomes hate: more bashers among the posters who met a pain point
+    posters = m["mentions"] >= 3
+    pained = m["pain_points"] > 0
+    assert det[posters & pained].mean() > det[posters & ~pained].mean()
 
 
 def test_planted_basher_shares_in_truth_params(demo) -> None:
@@ -161,3 +165,15 @@ def test_cli_run_custom_role_and_export(small_demo: Path, tmp_path: Path) -> Non
     (ws_dir / "roles.json").write_text('{"roles": {"x": {"when": [["nope >= 1"]]}}}')
     res = runner.invoke(app, ["network", "run", "--workspace", str(ws_dir), "--json"])
     assert res.exit_code == 2 and "unknown indicator 'nope'" in res.output
+
+
+def test_cli_migration_json_and_bad_date(small_demo: Path) -> None:
+    runner = CliRunner()
+    res = runner.invoke(app, ["network", "migration", "--workspace", str(small_demo),
+                              "--from", "2025-06-30", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = {(r["from_role"], r["to_role"]): r for r in json.loads(res.stdout)["roles"]}
+    assert rows[("customer", "customer")]["gained"] > 0
+    res = runner.invoke(app, ["network", "migration", "--workspace", str(small_demo),
+                              "--from", "last spring"])
+    assert res.exit_code == 2 and "is not a date" in res.output
