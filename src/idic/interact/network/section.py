@@ -64,6 +64,10 @@ def network(ws: Workspace, currency: str = "") -> Section:
             f"({v0['referrals']} referrals, {v0['referral_value']:,.0f})"
             + (" - the same person." if top["same_top"] else
                " - rank by value, not by volume."))
+        both = ({r["customer_id"] for r in top["by_count"]}
+                & {r["customer_id"] for r in top["by_value"]})
+        s.bullets.append(f"{len(both)} of the top {len(top['by_count'])} referrers by count are "
+                         f"in the top {len(top['by_value'])} by referral value.")
     s.bullets.append(
         f"Love becomes hate: {_rate(b['basher_rate_after_pain_point'])} of the customers who "
         f"posted 3+ mentions and met a pain point (complaint or delayed delivery) are bashers, against "
