@@ -160,8 +160,10 @@ def build(ws: Workspace, cfg: dict[str, Any], as_of: Any = None) -> dict[str, An
     f, t = graphs.node_ids(e)
     src = np.where(e["kind"] == "referral", t, f).astype(object)
     dst = np.where(e["kind"] == "referral", f, t).astype(object)
-    g = build_graph(list(src), list(dst), nodes=ids)
-    pr = pagerank_graph(g, damping=float(cfg["pagerank"]["damping"]))
+    weighted = bool(cfg["pagerank"].get("weighted", False))
+    # weighted: an edge repeated k times (k mentions of the same person) weighs k
+    g = build_graph(list(src), list(dst), np.ones(len(src)) if weighted else None, nodes=ids)
+    pr = pagerank_graph(g, damping=float(cfg["pagerank"]["damping"]), weighted=weighted)
     score = dict(zip(g.nodes.to_pylist(), pr.tolist(), strict=True))
     df["pagerank"] = df["customer_id"].map(score)
     # referral graph degrees and chains
