@@ -177,3 +177,20 @@ def test_cli_migration_json_and_bad_date(small_demo: Path) -> None:
     res = runner.invoke(app, ["network", "migration", "--workspace", str(small_demo),
                               "--from", "last spring"])
     assert res.exit_code == 2 and "is not a date" in res.output
+
+
+def test_social_only_then_nothing(small_demo: Path, tmp_path: Path) -> None:
+    ws = Workspace.open(Path(shutil.copytree(small_demo, tmp_path / "ws")))
+    try:
+        ws.engine.delete_where("referrals", lambda t: t.referral_id.notnull())
+        s = stage.run(ws)
+        assert s["network_edges"] == 0 and s["top_referrers"]["by_count"] == []
+        assert s["roles"]["basher"] >= 2 and "ambassador" in s["roles"]  # NPS promoters
+        m = ws.to_pandas("network_metrics")
+        assert m["referrals"].sum() == 0 and m["mentions"].sum() > 0
+        assert m["pagerank"].to_numpy() == pytest.approx(1 / len(m))  # no edges: uniform
+        for t in ("social", "mentions_scored"):
+            ws.engine.delete_where(t, lambda t: t.mention_id.notnull())
+        assert stage.run(ws) == {"skipped": "no rows in referrals or social"}
+    finally:
+        ws.close()

@@ -176,7 +176,8 @@ def build(ws: Workspace, cfg: dict[str, Any], as_of: Any = None) -> dict[str, An
     h, d = tree_metrics(refs["referrer"].to_numpy(), refs["referred"].to_numpy(), nodes)
     df["referral_depth"] = df["customer_id"].map(dict(zip(nodes, h.tolist(), strict=True)))
     df["descendants"] = df["customer_id"].map(dict(zip(nodes, d.tolist(), strict=True)))
-    named = ments[ments["dst_customer"]]["dst"].value_counts() if len(ments) else pd.Series()
+    named = (ments[ments["dst_customer"].astype(bool)]["dst"].value_counts() if len(ments)
+             else pd.Series(dtype="int64"))
     df["mentioned_by"] = df["customer_id"].map(named)
     if m is not None:
         df = df.merge(mention_stats(m), on="customer_id", how="left")

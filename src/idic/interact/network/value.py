@@ -63,7 +63,7 @@ def add_values(ws: Workspace, df: pd.DataFrame, refs: pd.DataFrame,
         c = ws.table("clv").select("customer_id", v=col).to_pyarrow().to_pandas()
         clv = dict(zip(c["customer_id"], c["v"].astype(float), strict=True))
     df["clv"] = df["customer_id"].map(clv).astype(float)
-    r = refs[refs["referred_customer"]]
+    r = refs[refs["referred_customer"].astype(bool)]
     got = r.assign(v=r["referred"].map(clv).fillna(0.0)).groupby("referrer")["v"].sum()
     df["referred_value"] = df["customer_id"].map(got).fillna(0.0)
     df["referral_value"] = referral_value(df["referrals"].to_numpy(float),
