@@ -19,7 +19,10 @@ resolution (the same person under two records) is dropped and counted.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -38,8 +41,30 @@ EDGE_SCHEMA = pa.schema([("kind", pa.string()), ("from_customer_id", pa.string()
                          ("channel", pa.string())])
 
 
+#: per-run memo of has_rows (set by :func:`memo_rows`): each count is a job on Spark
+_ROWS: contextvars.ContextVar[dict[str, bool] | None] = contextvars.ContextVar(
+    "network_rows", default=None)
+
+
 def has_rows(ws: Workspace, name: str) -> bool:
-    return ws.engine.has_table(name) and ws.engine.count(name) > 0
+    memo = _ROWS.get()
+    if memo is not None and name in memo:
+        return memo[name]
+    out = ws.engine.has_table(name) and ws.engine.count(name) > 0
+    if memo is not None:
+        memo[name] = out
+    return out
+
+
+@contextlib.contextmanager
+def memo_rows() -> Iterator[None]:
+    """Within the block, whether a table has rows is asked once (the inputs do not change
+    while the stage reads them)."""
+    token = _ROWS.set({})
+    try:
+        yield
+    finally:
+        _ROWS.reset(token)
 
 
 def handle_map(ws: Workspace) -> ir.Table | None:

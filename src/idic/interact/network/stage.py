@@ -74,6 +74,11 @@ def metrics_table(df: pd.DataFrame) -> pa.Table:
 
 def run(ws: Workspace) -> dict[str, Any]:
     """Build the network tables; return counts, top referrers, bashers and truth checks."""
+    with graphs.memo_rows():
+        return _run(ws)
+
+
+def _run(ws: Workspace) -> dict[str, Any]:
     eng = ws.engine
     if not (graphs.has_rows(ws, "referrals") or graphs.has_rows(ws, "social")):
         return {"skipped": "no rows in referrals or social"}
