@@ -70,3 +70,20 @@ def test_360_shows_roles_and_referral_tree_masked_for_analysts(ws) -> None:
     masked = mask_profile(p, "analyst", workspace_secret(ws.path))
     assert masked["referral_tree"][0]["source_record_id"].startswith("p_")
     assert "W-9999999" not in str(masked)
+
+
+def test_handles_are_masked_for_analysts_like_emails(ws) -> None:
+    m = ws.table("network_metrics")
+    cid = m.filter(m.mentions > 0).order_by(m.customer_id).limit(1).to_pyarrow()[
+        "customer_id"][0].as_py()
+    p = profile(ws, cid)
+    handles = [r["social_handle"] for r in p["identities"] if r.get("social_handle")]
+    assert handles
+    secret = workspace_secret(ws.path)
+    masked = mask_profile(p, "analyst", secret)
+    shown = [r["social_handle"] for r in masked["identities"] if r.get("social_handle")]
+    assert all(h.startswith("p_") for h in shown)
+    assert not any(h in str(masked) for h in handles)
+    emails = [r["email"] for r in masked["identities"] if "email" in r]
+    assert all(e is None or not str(e).count("@") for e in emails)
+    assert mask_profile(p, "admin", secret)["identities"] == p["identities"]
