@@ -106,15 +106,14 @@ def _run(ws: Workspace) -> dict[str, Any]:
         "referrals_between_customers": int((out["refs"]["referrer_customer"]
                                             & out["refs"]["referred_customer"]).sum()),
         "self_referrals_dropped": graphs.self_referrals(ws),
-        "referral_value_variant": cfg["referral_value"]["variant"],
-        "referral_value_assumptions": {k: v for k, v in cfg["referral_value"].items()
-                                       if k != "variant"},
+        "referral_value": dict(cfg["referral_value"]),  # the variant and its assumptions
         "top_referrers": value.top_referrers(df, 5),
         "bashers": bashers.summary(df, basher),
     }
     if ws.settings.get("demo") and graphs.has_rows(ws, "identity_map"):
         id_map = ws.table("identity_map").to_pyarrow().to_pandas()
         tc = bashers.truth_comparison(ws.path, id_map, df, basher)
-        if tc is not None:
-            summary["truth_comparison"] = {"bashers": tc}
+        if tc is not None:  # flat, so that `idic demo` prints it on one line
+            summary["truth_comparison"] = {
+                f"basher_{k}": v for k, v in tc.items() if not isinstance(v, dict)}
     return summary
