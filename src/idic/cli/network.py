@@ -129,3 +129,46 @@ def run_cmd(workspace: WorkspaceOpt = None, engine: EngineOpt = None,
               f"{summary.get('customer_roles', 0):,} rows in customer_roles")
     for role, n in sorted(summary.get("roles", {}).items()):
         out.print(f"  {role}: {n:,}")
+
+
+@app.command("migration")
+@command
+def migration_cmd(
+    date_from: Annotated[str, typer.Option("--from", help="First date (YYYY-MM-DD)")],
+    date_to: Annotated[str | None, typer.Option(
+        "--to", help="Second date (default: everything loaded)")] = None,
+    workspace: WorkspaceOpt = None, engine: EngineOpt = None, json_out: JsonOpt = False,
+) -> None:
+    """Role migration between two dates: per role, customers holding it at each date, kept,
+    gained, lost; and moves from one role to another (fan -> basher: love becomes hate).
+    Orders, answers, cases, mentions and referrals are counted up to each date; CLV and
+    turnover are today's. JSON: {"from", "to", "roles": [{from_role, to_role, ...}]}."""
+    import pandas as pd
+
+    from idic.differentiate.roles.assign import migration
+    from idic.differentiate.roles.rules import load_rules, parse_rules
+    from idic.interact.network import stage
+
+    dates = []
+    for name, d in (("--from", date_from), ("--to", date_to)):
+        if d is None:
+            dates.append(None)
+            continue
+        try:
+            dates.append(pd.Timestamp(d).tz_localize(None).isoformat())
+        except (ValueError, TypeError):
+            raise input_error(f"{name} {d!r} is not a date", hint="e.g. 2025-06-30") from None
+    with open_ws(workspace, engine=engine) as ws:
+        before = stage.features(ws, dates[0])["metrics"]
+        after = stage.features(ws, dates[1])["metrics"]
+        roles = parse_rules(load_rules(ws.path), set(after.columns))
+    mig = migration(before, after, roles)
+    if json_out:
+        emit_json({"from": dates[0], "to": dates[1], "roles": mig.to_dict("records")})
+        return
+    tab = Table(title=f"Role migration {dates[0]} -> {dates[1] or 'now'}")
+    for c in mig.columns:
+        tab.add_column(c.replace("_", " "), justify="left" if "role" in c else "right")
+    for r in mig.itertuples(index=False):
+        tab.add_row(*[str(v) for v in r])
+    out.print(tab)

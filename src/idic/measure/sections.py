@@ -499,13 +499,20 @@ def _accounts(ws: Workspace, *, currency: str = "") -> Section:
     return accounts(ws, currency=currency)
 
 
+def _network(ws: Workspace, currency: str = "") -> Section:
+    from idic.interact.network.section import network
+
+    return network(ws, currency)
+
+
 SECTIONS["accounts"] = _accounts
+SECTIONS["network"] = _network
 #: the sections whose builder takes the workspace's ``currency``
-TAKES_CURRENCY = {"summary", "actions", "value", "accounts", "voice"}
+TAKES_CURRENCY = {"summary", "actions", "value", "accounts", "voice", "network"}
 
 
 def all_sections(ws: Workspace, *, compute: bool = False) -> list[Section]:
     cur = currency_of(ws)
     return [summary(ws, currency=cur, compute=compute), actions(ws, currency=cur),
             value(ws, currency=cur), cohorts(ws), journeys(ws), identification(ws),
-            _accounts(ws, currency=cur), voice(ws, currency=cur)]
+            _accounts(ws, currency=cur), voice(ws, currency=cur), _network(ws, cur)]

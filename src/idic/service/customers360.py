@@ -119,6 +119,10 @@ def profile(ws, customer_id: str, *, recent: int = 20) -> dict[str, Any] | None:
         from idic.interact.voice.profile import add_voice  # sentiment of cases, answers, mentions
 
         add_voice(ws, out, have, recent=recent)
+    if "network_edges" in have:  # the people they brought in (network stage)
+        from idic.interact.network.graphs import referral_tree
+
+        out["referral_tree"] = referral_tree(ws, customer_id)
     cons = consents_of(ws, sorted({customer_id, *keys}))
     out["consents"] = {"current": [{k: _j(v) for k, v in r.items()} for r in cons["current"]],
                        "history": [{k: _j(v) for k, v in r.items()} for r in cons["history"]]}

@@ -110,10 +110,14 @@ def test_bashers_match_planted_ones(demo) -> None:
     bashers = set(r.loc[r["role"] == "basher", "customer_id"])
     planted = set(persons.loc[persons["basher"], "person_id"])
     true = m["customer_id"].map(demo["person"]).isin(planted)
-    observable = true & (m["mentions"] >= 3)
     det = m["customer_id"].isin(bashers)
-    assert (det & true).sum() / det.sum() >= 0.87
-    assert (det & observable).sum() / observable.sum() >= 0.92
+    # 1,000 persons hold too few bashers for a recall (see test_roles_rules for 8,000)
+    assert det.sum() >= 2 and (det & true).sum() / det.sum() >= 0.87
+    assert (m.loc[det, "negative_share"] > 0.5).all() and (m.loc[det, "mentions"] >= 3).all()
+    # love becomes hate: more bashers among the posters who met a pain point
+    posters = m["mentions"] >= 3
+    pained = m["pain_points"] > 0
+    assert det[posters & pained].mean() > det[posters & ~pained].mean()
 
 
 def test_planted_basher_shares_in_truth_params(demo) -> None:
@@ -161,3 +165,32 @@ def test_cli_run_custom_role_and_export(small_demo: Path, tmp_path: Path) -> Non
     (ws_dir / "roles.json").write_text('{"roles": {"x": {"when": [["nope >= 1"]]}}}')
     res = runner.invoke(app, ["network", "run", "--workspace", str(ws_dir), "--json"])
     assert res.exit_code == 2 and "unknown indicator 'nope'" in res.output
+
+
+def test_cli_migration_json_and_bad_date(small_demo: Path) -> None:
+    runner = CliRunner()
+    res = runner.invoke(app, ["network", "migration", "--workspace", str(small_demo),
+                              "--from", "2025-06-30", "--json"])
+    assert res.exit_code == 0, res.output
+    rows = {(r["from_role"], r["to_role"]): r for r in json.loads(res.stdout)["roles"]}
+    assert rows[("customer", "customer")]["gained"] > 0
+    res = runner.invoke(app, ["network", "migration", "--workspace", str(small_demo),
+                              "--from", "last spring"])
+    assert res.exit_code == 2 and "is not a date" in res.output
+
+
+def test_social_only_then_nothing(small_demo: Path, tmp_path: Path) -> None:
+    ws = Workspace.open(Path(shutil.copytree(small_demo, tmp_path / "ws")))
+    try:
+        ws.engine.delete_where("referrals", lambda t: t.referral_id.notnull())
+        s = stage.run(ws)
+        assert s["network_edges"] == 0 and s["top_referrers"]["by_count"] == []
+        assert s["roles"]["basher"] >= 2 and "ambassador" in s["roles"]  # NPS promoters
+        m = ws.to_pandas("network_metrics")
+        assert m["referrals"].sum() == 0 and m["mentions"].sum() > 0
+        assert m["pagerank"].to_numpy() == pytest.approx(1 / len(m))  # no edges: uniform
+        for t in ("social", "mentions_scored"):
+            ws.engine.delete_where(t, lambda t: t.mention_id.notnull())
+        assert stage.run(ws) == {"skipped": "no rows in referrals or social"}
+    finally:
+        ws.close()

@@ -149,3 +149,12 @@ def test_cli_rank_self_loops_and_duplicates(tmp_path: Path) -> None:
     scores = json.loads(_rank(path).stdout)["scores"]
     ref = nx.pagerank(nx.DiGraph([("a", "a"), ("a", "b"), ("b", "c")]))
     assert max(abs(scores[k] - ref[k]) for k in ref) < 1e-6
+
+
+def test_weighted_repeats_equal_a_networkx_multigraph() -> None:
+    edges = [("a", "b"), ("a", "b"), ("a", "c"), ("c", "a"), ("b", "b")]
+    s, t = _split(edges)
+    ours = pagerank(s, t, weights=[1.0] * len(edges))
+    ref = nx.pagerank(nx.MultiDiGraph(edges))
+    assert max(abs(ours[k] - ref[k]) for k in ref) < 1e-6
+    assert ours["b"] > pagerank(s, t)["b"]  # the repeat counts only when weighted

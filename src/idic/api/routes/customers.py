@@ -15,7 +15,7 @@ from idic.service import customers360 as svc
 
 router = APIRouter(prefix="/v1", tags=["customers"])
 _ROW_LISTS = ("identities", "orders", "cases", "survey_responses", "recent_events", "journeys",
-              "mentions")
+              "mentions", "referral_tree")
 
 
 def _granted(profile: dict[str, Any]) -> set[str]:

@@ -2,45 +2,55 @@
 
 from __future__ import annotations
 
-import json
-import math
-from typing import Any
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from idic.differentiate.roles.rules import Role, evidence, holds
+from idic.differentiate.roles.rules import Role, holds
 
 SCHEMA = pa.schema([("customer_id", pa.string()), ("role", pa.string()),
                     ("evidence", pa.string()), ("indicators", pa.string()),
                     ("primary_kpi", pa.string()), ("primary_value", pa.float64())])
 
 
-def _num(v: Any) -> float | None:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return None if math.isnan(f) else round(f, 6)
+def _fmt(v: pd.Series) -> pd.Series:
+    return pd.to_numeric(v, errors="coerce").map(lambda x: f"{x:g}")
 
 
 def assign(features: pd.DataFrame, roles: list[Role]) -> pa.Table:
     """One row per (customer, role held) with the evidence and the role's own KPIs (JSON)."""
-    rows: list[dict[str, Any]] = []
+    parts: list[pd.DataFrame] = []
     for role in roles:
         hit = features[holds(role, features)]
+        if hit.empty:
+            continue
+        ev = pd.Series("", index=hit.index, dtype=object)
+        todo = pd.Series(True, index=hit.index)
+        for alt in role.when:  # the first alternative that holds is the evidence
+            ok = holds(Role(role.name, "", (alt,), ()), hit) & todo.to_numpy()
+            if ok.any():
+                txt = None
+                for c in alt:
+                    piece = c.column + "=" + _fmt(hit.loc[ok, c.column]) + f" {c.op} {c.value:g}"
+                    txt = piece if txt is None else txt + "; " + piece
+                ev[ok] = txt
+                todo[ok] = False
         kpis = [k for k in role.kpis if k in features.columns]
-        for _, row in hit.iterrows():
-            ind = {k: _num(row[k]) for k in kpis}
-            first = kpis[0] if kpis else None
-            rows.append({"customer_id": row["customer_id"], "role": role.name,
-                         "evidence": evidence(role, row),
-                         "indicators": json.dumps(ind, sort_keys=True),
-                         "primary_kpi": first,
-                         "primary_value": ind.get(first) if first else None})
-    rows.sort(key=lambda r: (r["customer_id"], r["role"]))
-    return pa.Table.from_pylist(rows, schema=SCHEMA)
+        if kpis:
+            vals = hit[kpis].apply(pd.to_numeric, errors="coerce").astype(float).round(6)
+            lines = vals[sorted(kpis)].to_json(orient="records", lines=True).splitlines()
+            first = vals[kpis[0]].where(vals[kpis[0]].notna(), None)
+        else:
+            lines, first = ["{}"] * len(hit), pd.Series(None, index=hit.index, dtype=object)
+        parts.append(pd.DataFrame({
+            "customer_id": hit["customer_id"].to_numpy(), "role": role.name,
+            "evidence": ev.to_numpy(), "indicators": lines,
+            "primary_kpi": kpis[0] if kpis else None,
+            "primary_value": pd.to_numeric(first, errors="coerce").to_numpy()}))
+    if not parts:
+        return SCHEMA.empty_table()
+    df = pd.concat(parts, ignore_index=True).sort_values(["customer_id", "role"], kind="stable")
+    return pa.Table.from_pandas(df.reset_index(drop=True), schema=SCHEMA, preserve_index=False)
 
 
 def role_sets(features: pd.DataFrame, roles: list[Role]) -> dict[str, np.ndarray]:

@@ -109,14 +109,3 @@ def holds(role: Role, df: pd.DataFrame) -> np.ndarray:
             ok &= np.nan_to_num(OPS[c.op](v, c.value), nan=0).astype(bool) & ~np.isnan(v)
         any_ |= ok
     return any_
-
-
-def evidence(role: Role, row: pd.Series) -> str:
-    """Which conditions held, with the person's values (``mentions=5 >= 3; ...``)."""
-    for alt in role.when:
-        vals = [pd.to_numeric(row.get(c.column), errors="coerce") for c in alt]
-        if all(v is not None and not pd.isna(v) and OPS[c.op](v, c.value)
-               for c, v in zip(alt, vals, strict=True)):
-            return "; ".join(f"{c.column}={v:g} {c.op} {c.value:g}"
-                             for c, v in zip(alt, vals, strict=True))
-    return ""

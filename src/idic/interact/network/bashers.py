@@ -25,10 +25,15 @@ def _rate(mask: np.ndarray, pop: np.ndarray) -> float | None:
     return round(float((mask & pop).sum()) / n, 4) if n else None
 
 
-def summary(metrics: pd.DataFrame, basher: np.ndarray, top_share: float = 0.2) -> dict[str, Any]:
-    """Bashers' count and reach, bashers among the most valuable, love-becomes-hate rates."""
-    social = (metrics["mentions"] > 0).to_numpy()
-    pained = ((metrics["cases"] > 0) | (metrics["delivery_delays"] > 0)).to_numpy()
+def summary(metrics: pd.DataFrame, basher: np.ndarray, top_share: float = 0.2,
+            min_mentions: int = 3) -> dict[str, Any]:
+    """Bashers' count and reach, bashers among the most valuable, love-becomes-hate rates.
+
+    The rates are over the customers who posted at least ``min_mentions`` mentions (whom
+    the rule can judge); a basher who posted once is invisible to any rule.
+    """
+    social = (metrics["mentions"] >= min_mentions).to_numpy()
+    pained = (metrics["pain_points"] > 0).to_numpy()
     clv = metrics["clv"].fillna(0).to_numpy(float)
     top = clv >= np.quantile(clv, 1 - top_share) if len(clv) else clv.astype(bool)
     top &= clv > 0
@@ -43,7 +48,8 @@ def summary(metrics: pd.DataFrame, basher: np.ndarray, top_share: float = 0.2) -
         "top_clv_basher_rate": _rate(basher, top),
         "basher_rate_after_pain_point": _rate(basher, social & pained),
         "basher_rate_without_pain_point": _rate(basher, social & ~pained),
-        "social_customers": int(social.sum()),
+        "rate_population": f"customers with at least {min_mentions} mentions",
+        "rate_population_size": int(social.sum()),
     }
 
 

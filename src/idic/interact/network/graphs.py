@@ -7,16 +7,22 @@ external node (``ext:<source>:<record id>`` or the handle itself): strangers ref
 mention too (Augmented Customer Strategy, ch. 6: social CRM covers customer-to-customer
 interactions, not only firm-to-customer ones).
 
-Edges (table ``network_edges``): ``src``, ``dst``, ``kind`` (``referral``: referrer ->
-referred; ``mention``: author -> the handle named with ``@`` in a post, the brand's own
-handles left out), ``at`` and ``channel``. A customer acquired twice (two referrals of the
+Edges (table ``network_edges``): ``kind`` (``referral``: referrer -> referred; ``mention``:
+author -> the handle named with ``@`` in a post, the brand's own handles left out),
+``from_customer_id``/``to_customer_id`` (null for a stranger, whose key is then in
+``from_external``/``to_external``: ``source:record id`` or the handle), ``at``, ``channel``.
+Two ``*_customer_id`` columns make it a link table for privacy erasure: erasing one person
+clears their side and keeps the other person's edge. A customer acquired twice (two referrals of the
 same person) is credited to the earliest referrer; a referral of oneself after identity
 resolution (the same person under two records) is dropped and counted.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -29,13 +35,36 @@ if TYPE_CHECKING:
     from idic.workspace import Workspace
 
 MENTION = re.compile(r"(?<![\w@])@([A-Za-z0-9_.]{1,40}[A-Za-z0-9_])")
-EDGE_SCHEMA = pa.schema([("src", pa.string()), ("dst", pa.string()), ("kind", pa.string()),
-                         ("at", pa.timestamp("us", tz="UTC")), ("channel", pa.string()),
-                         ("src_customer", pa.bool_()), ("dst_customer", pa.bool_())])
+EDGE_SCHEMA = pa.schema([("kind", pa.string()), ("from_customer_id", pa.string()),
+                         ("to_customer_id", pa.string()), ("from_external", pa.string()),
+                         ("to_external", pa.string()), ("at", pa.timestamp("us", tz="UTC")),
+                         ("channel", pa.string())])
+
+
+#: per-run memo of has_rows (set by :func:`memo_rows`): each count is a job on Spark
+_ROWS: contextvars.ContextVar[dict[str, bool] | None] = contextvars.ContextVar(
+    "network_rows", default=None)
 
 
 def has_rows(ws: Workspace, name: str) -> bool:
-    return ws.engine.has_table(name) and ws.engine.count(name) > 0
+    memo = _ROWS.get()
+    if memo is not None and name in memo:
+        return memo[name]
+    out = ws.engine.has_table(name) and ws.engine.count(name) > 0
+    if memo is not None:
+        memo[name] = out
+    return out
+
+
+@contextlib.contextmanager
+def memo_rows() -> Iterator[None]:
+    """Within the block, whether a table has rows is asked once (the inputs do not change
+    while the stage reads them)."""
+    token = _ROWS.set({})
+    try:
+        yield
+    finally:
+        _ROWS.reset(token)
 
 
 def handle_map(ws: Workspace) -> ir.Table | None:
@@ -76,6 +105,8 @@ def referrals(ws: Workspace, as_of: Any = None) -> pd.DataFrame:
     if not has_rows(ws, "referrals"):
         return pd.DataFrame(columns=cols)
     r = ws.table("referrals")
+    # a side cleared by a privacy erasure leaves half a referral: nobody to link
+    r = r.filter(r.referrer_id.notnull() & r.referred_id.notnull())
     if as_of is not None:
         r = r.filter(r.referred_at <= ibis.literal(pd.Timestamp(as_of, tz="UTC")))
     if has_rows(ws, "identity_map"):
@@ -144,36 +175,66 @@ def mention_edges(ws: Workspace, m: ir.Table | None,
 
 def edges_table(refs: pd.DataFrame, ments: pd.DataFrame) -> pa.Table:
     """Both graphs as one edge list (the ``network_edges`` table)."""
-    r = pd.DataFrame({"src": refs["referrer"], "dst": refs["referred"], "kind": "referral",
-                      "at": refs["referred_at"], "channel": refs["channel"],
-                      "src_customer": refs["referrer_customer"],
-                      "dst_customer": refs["referred_customer"]})
-    s = pd.DataFrame({"src": ments["src"], "dst": ments["dst"], "kind": "mention",
-                      "at": ments["at"], "channel": "social",
-                      "src_customer": ments["src_customer"],
-                      "dst_customer": ments["dst_customer"]})
-    df = pd.concat([x for x in (r, s) if len(x)], ignore_index=True) if len(r) + len(s) else r
-    df = df.sort_values(["kind", "at", "src", "dst"], kind="stable").reset_index(drop=True)
-    return pa.Table.from_pandas(df, schema=EDGE_SCHEMA, preserve_index=False)
+    parts = []
+    for kind, d, a, b, ac, bc, ch in (
+            ("referral", refs, "referrer", "referred", "referrer_customer", "referred_customer",
+             refs["channel"] if len(refs) else None),
+            ("mention", ments, "src", "dst", "src_customer", "dst_customer", "social")):
+        if not len(d):
+            continue
+        ext = {"referral": lambda x: x.str.removeprefix("ext:")}.get(kind, lambda x: x)
+        parts.append(pd.DataFrame({
+            "kind": kind,
+            "from_customer_id": d[a].where(d[ac].astype(bool), None),
+            "to_customer_id": d[b].where(d[bc].astype(bool), None),
+            "from_external": ext(d[a]).where(~d[ac].astype(bool), None),
+            "to_external": ext(d[b]).where(~d[bc].astype(bool), None),
+            "at": d["referred_at" if kind == "referral" else "at"], "channel": ch}))
+    if not parts:
+        return EDGE_SCHEMA.empty_table()
+    df = pd.concat(parts, ignore_index=True)
+    df["_f"] = df["from_customer_id"].fillna(df["from_external"])
+    df["_t"] = df["to_customer_id"].fillna(df["to_external"])
+    df = df.sort_values(["kind", "at", "_f", "_t"], kind="stable").drop(columns=["_f", "_t"])
+    return pa.Table.from_pandas(df.reset_index(drop=True), schema=EDGE_SCHEMA,
+                                preserve_index=False)
 
 
-def referral_tree(edges: pd.DataFrame, root: str, max_nodes: int = 200) -> dict[str, Any]:
-    """The referral tree below ``root``: ``{"id", "children": [...]}`` (at most ``max_nodes``)."""
-    ref = edges[edges["kind"] == "referral"]
-    children: dict[str, list[str]] = {}
-    for s, d in zip(ref["src"], ref["dst"], strict=True):
-        children.setdefault(s, []).append(d)
+def node_ids(edges: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(from, to) node ids of ``network_edges`` rows (strangers' keys prefixed ``ext:``)."""
+    return (edges["from_customer_id"].fillna("ext:" + edges["from_external"].astype(str)),
+            edges["to_customer_id"].fillna("ext:" + edges["to_external"].astype(str)))
+
+
+def referral_tree(ws: Workspace, root: str, max_nodes: int = 200) -> list[dict[str, Any]]:
+    """The referral tree of customer ``root``, flat and depth-first: one row per person below
+    (``depth``, ``customer_id`` or, for a stranger, ``source``/``source_record_id``, the
+    ``referrer_customer_id``, ``referred_at``); at most ``max_nodes`` rows. The keys are
+    those that privacy masking knows (a stranger's record id is hashed for analysts)."""
+    if not has_rows(ws, "network_edges"):
+        return []
+    e = ws.table("network_edges")
+    e = e.filter(e.kind == "referral").to_pyarrow().to_pandas()
+    f, t = node_ids(e)
+    children: dict[str, list[tuple[str, Any]]] = {}
+    for a, b, at in zip(f, t, e["at"], strict=True):
+        children.setdefault(a, []).append((b, at))
+    out: list[dict[str, Any]] = []
     seen = {root}
-    count = [1]
-
-    def grow(node: str) -> dict[str, Any]:
-        kids = []
-        for c in sorted(children.get(node, [])):
-            if c in seen or count[0] >= max_nodes:
-                continue
-            seen.add(c)
-            count[0] += 1
-            kids.append(grow(c))
-        return {"id": node, "children": kids}
-
-    return grow(root)
+    stack = [(c, at, root, 1) for c, at in sorted(children.get(root, []), reverse=True)]
+    while stack and len(out) < max_nodes:
+        node, at, parent, depth = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        row: dict[str, Any] = {"depth": depth, "referrer_customer_id": parent,
+                               "referred_at": at.isoformat() if at is not None else None}
+        if node.startswith("ext:"):
+            src, _, rid = node[4:].partition(":")
+            row.update(customer_id=None, source=src, source_record_id=rid)
+        else:
+            row.update(customer_id=node, source=None, source_record_id=None)
+        out.append(row)
+        stack += [(c, a2, node, depth + 1) for c, a2 in sorted(children.get(node, []),
+                                                                reverse=True)]
+    return out

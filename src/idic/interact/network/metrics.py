@@ -157,10 +157,13 @@ def build(ws: Workspace, cfg: dict[str, Any], as_of: Any = None) -> dict[str, An
     ids = df["customer_id"].tolist()
     # PageRank on the influence graph: referred -> referrer, author -> named
     e = edges.to_pandas()
-    src = np.where(e["kind"] == "referral", e["dst"], e["src"]).astype(object)
-    dst = np.where(e["kind"] == "referral", e["src"], e["dst"]).astype(object)
-    g = build_graph(list(src), list(dst), nodes=ids)
-    pr = pagerank_graph(g, damping=float(cfg["pagerank"]["damping"]))
+    f, t = graphs.node_ids(e)
+    src = np.where(e["kind"] == "referral", t, f).astype(object)
+    dst = np.where(e["kind"] == "referral", f, t).astype(object)
+    weighted = bool(cfg["pagerank"].get("weighted", False))
+    # weighted: an edge repeated k times (k mentions of the same person) weighs k
+    g = build_graph(list(src), list(dst), np.ones(len(src)) if weighted else None, nodes=ids)
+    pr = pagerank_graph(g, damping=float(cfg["pagerank"]["damping"]), weighted=weighted)
     score = dict(zip(g.nodes.to_pylist(), pr.tolist(), strict=True))
     df["pagerank"] = df["customer_id"].map(score)
     # referral graph degrees and chains
@@ -173,7 +176,8 @@ def build(ws: Workspace, cfg: dict[str, Any], as_of: Any = None) -> dict[str, An
     h, d = tree_metrics(refs["referrer"].to_numpy(), refs["referred"].to_numpy(), nodes)
     df["referral_depth"] = df["customer_id"].map(dict(zip(nodes, h.tolist(), strict=True)))
     df["descendants"] = df["customer_id"].map(dict(zip(nodes, d.tolist(), strict=True)))
-    named = ments[ments["dst_customer"]]["dst"].value_counts() if len(ments) else pd.Series()
+    named = (ments[ments["dst_customer"].astype(bool)]["dst"].value_counts() if len(ments)
+             else pd.Series(dtype="int64"))
     df["mentioned_by"] = df["customer_id"].map(named)
     if m is not None:
         df = df.merge(mention_stats(m), on="customer_id", how="left")

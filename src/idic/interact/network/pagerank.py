@@ -62,14 +62,13 @@ def build_graph(sources: Any, targets: Any, weights: Any = None,
     s, t = _as_arrow(sources), _as_arrow(targets)
     if len(s) != len(t):
         raise InputError("sources and targets have different lengths")
-    if s.type != t.type:
-        s, t = s.cast(pa.string()), t.cast(pa.string())
+    extra = _as_arrow(nodes) if nodes is not None else None
+    types = {a.type for a in (s, t, extra) if a is not None and not pa.types.is_null(a.type)}
+    typ = types.pop() if len(types) == 1 else pa.string()
+    s, t = s.cast(typ), t.cast(typ)
     if s.null_count or t.null_count:
         raise InputError("an edge has an empty end point")
-    parts = [s, t]
-    if nodes is not None:
-        extra = _as_arrow(nodes)
-        parts.append(extra.cast(s.type) if extra.type != s.type else extra)
+    parts = [s, t] + ([extra.cast(typ)] if extra is not None else [])
     # interleave so that the order is that of first appearance in the edge list
     if len(s):
         both = pa.concat_arrays([s, t]).take(

@@ -31,12 +31,13 @@ if TYPE_CHECKING:
 TABLES = ("network_edges", "network_metrics", "customer_roles")
 METRIC_COLUMNS = (
     "customer_id", "pagerank", "referrals", "referral_value", "referred_value", "clv",
-    "influencer_value", "knowledge_value", "in_degree", "out_degree", "referred_by",
+    "influencer_value", "knowledge_value", "in_degree", "out_degree",
     "referral_depth", "descendants", "mentioned_by", "reach", "mentions", "engagement",
     "engagement_rate", "share_of_voice", "mention_sentiment", "positive_mentions",
-    "negative_mentions", "negative_share", "negative_engagement")
+    "negative_mentions", "negative_share", "negative_engagement", "pain_points")
 _INT = {"referrals", "in_degree", "out_degree", "referral_depth", "descendants",
-        "mentioned_by", "reach", "mentions", "positive_mentions", "negative_mentions"}
+        "mentioned_by", "reach", "mentions", "positive_mentions", "negative_mentions",
+        "pain_points"}
 
 
 def features(ws: Workspace, as_of: Any = None, cfg: dict[str, Any] | None = None
@@ -61,7 +62,7 @@ def metrics_table(df: pd.DataFrame) -> pa.Table:
     cols = {}
     for c in METRIC_COLUMNS:
         s = df[c]
-        if c in ("customer_id", "referred_by"):
+        if c == "customer_id":
             cols[c] = pa.array(s.where(s.notna(), None).tolist(), pa.string())
         elif c in _INT:
             cols[c] = pa.array(s.fillna(0).astype("int64").to_numpy())
@@ -73,6 +74,11 @@ def metrics_table(df: pd.DataFrame) -> pa.Table:
 
 def run(ws: Workspace) -> dict[str, Any]:
     """Build the network tables; return counts, top referrers, bashers and truth checks."""
+    with graphs.memo_rows():
+        return _run(ws)
+
+
+def _run(ws: Workspace) -> dict[str, Any]:
     eng = ws.engine
     if not (graphs.has_rows(ws, "referrals") or graphs.has_rows(ws, "social")):
         return {"skipped": "no rows in referrals or social"}
@@ -100,15 +106,14 @@ def run(ws: Workspace) -> dict[str, Any]:
         "referrals_between_customers": int((out["refs"]["referrer_customer"]
                                             & out["refs"]["referred_customer"]).sum()),
         "self_referrals_dropped": graphs.self_referrals(ws),
-        "referral_value_variant": cfg["referral_value"]["variant"],
-        "referral_value_assumptions": {k: v for k, v in cfg["referral_value"].items()
-                                       if k != "variant"},
+        "referral_value": dict(cfg["referral_value"]),  # the variant and its assumptions
         "top_referrers": value.top_referrers(df, 5),
         "bashers": bashers.summary(df, basher),
     }
     if ws.settings.get("demo") and graphs.has_rows(ws, "identity_map"):
         id_map = ws.table("identity_map").to_pyarrow().to_pandas()
         tc = bashers.truth_comparison(ws.path, id_map, df, basher)
-        if tc is not None:
-            summary["truth_comparison"] = {"bashers": tc}
+        if tc is not None:  # flat, so that `idic demo` prints it on one line
+            summary["truth_comparison"] = {
+                f"basher_{k}": v for k, v in tc.items() if not isinstance(v, dict)}
     return summary

@@ -63,7 +63,7 @@ def add_values(ws: Workspace, df: pd.DataFrame, refs: pd.DataFrame,
         c = ws.table("clv").select("customer_id", v=col).to_pyarrow().to_pandas()
         clv = dict(zip(c["customer_id"], c["v"].astype(float), strict=True))
     df["clv"] = df["customer_id"].map(clv).astype(float)
-    r = refs[refs["referred_customer"]]
+    r = refs[refs["referred_customer"].astype(bool)]
     got = r.assign(v=r["referred"].map(clv).fillna(0.0)).groupby("referrer")["v"].sum()
     df["referred_value"] = df["customer_id"].map(got).fillna(0.0)
     df["referral_value"] = referral_value(df["referrals"].to_numpy(float),
@@ -74,6 +74,7 @@ def add_values(ws: Workspace, df: pd.DataFrame, refs: pd.DataFrame,
     df["knowledge_value"] = (df["survey_comments"] * float(kv["per_survey_comment"])
                              + df["cases"] * float(kv["per_case"])
                              + df["reviews"] * float(kv["per_review"]))
+    df["pain_points"] = df["cases"] + df["delivery_delays"]
     df["negative_share"] = np.where(df["mentions"] > 0,
                                     df["negative_mentions"] / df["mentions"].clip(lower=1), 0.0)
     df["positive_share"] = np.where(df["mentions"] > 0,
