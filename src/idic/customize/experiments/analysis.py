@@ -56,7 +56,7 @@ def _number(col: ir.Value) -> ir.FloatingValue:
     """A column as float64: numbers as they are, text parsed (blank or junk -> NULL)."""
     if col.type().is_numeric() or col.type().is_boolean():
         return col.cast("float64")
-    return trim(col.cast("string")).try_cast("float64")
+    return col.cast("string").try_cast("float64")  # DuckDB and Spark trim white space
 
 
 def _bad(x: ir.FloatingValue) -> ir.BooleanValue:
@@ -97,7 +97,7 @@ def _first_bad(eng: Engine, t: ir.Table, source: str, variant: str,
                          "with no conversion or no revenue)")
     finally:
         eng.unstage("_idic_experiment_check")
-    return InputError(f"{source}: bad values")  # pragma: no cover - counted but not found
+    return InputError(f"{source}: the numbers are too large to add up (the sums overflow)")
 
 
 def read_columns(eng: Engine, t: ir.Table, cols: Sequence[str], *, source: str = "input",
@@ -150,30 +150,34 @@ def aggregate(eng: Engine, t: ir.Table, *, variant: str, value: str, pre: str | 
     names = list(dict.fromkeys(numeric))
     u = t.select(_v=t[variant].cast("string"),
                  **{f"_x{i}": _number(t[c]) for i, c in enumerate(names)})
+    # validation rides on the same scan at little cost: NULLs by count(), NaN and ±inf
+    # through the sums (non-finite), blank variants on the grouped keys
     aggs: dict[str, Any] = {"n": u.count()}
-    bad = (u._v.isnull() | (trim(u._v) == "")).sum()
     for i in range(len(names)):
         x = u[f"_x{i}"]
+        aggs[f"c{i}"] = x.count()
         aggs[f"s{i}"] = x.sum()
         aggs[f"q{i}"] = (x * x).sum()
-        aggs[f"nb{i}"] = ((x != 0) & (x != 1)).sum()
-        bad = bad + _bad(x).sum()
-    aggs["_bad"] = bad
     if pre:
         aggs["xy"] = (u._x0 * u[f"_x{names.index(pre)}"]).sum()
-    try:  # staged: the engine retries a CSV with quoted line breaks with its serial reader
-        staged = eng.stage(u.group_by("_v").agg(**aggs), "_idic_experiment_agg")
-        rows = staged.to_pyarrow().to_pylist()
-    except Exception as exc:
-        raise InputError(f"{source}: cannot read the data: {str(exc).splitlines()[0]}"
-                         ) from None
-    finally:
-        eng.unstage("_idic_experiment_agg")
+    query = u.group_by("_v").agg(**aggs)
+    try:
+        rows = eng.to_arrow(query).to_pylist()
+    except Exception:  # e.g. a CSV with quoted line breaks: the engine's stage() retries it
+        try:        # with the serial reader
+            rows = eng.stage(query, "_idic_experiment_agg").to_pyarrow().to_pylist()
+        except Exception as exc:
+            raise InputError(f"{source}: cannot read the data: {str(exc).splitlines()[0]}"
+                             ) from None
+        finally:
+            eng.unstage("_idic_experiment_agg")
     if not rows:
         raise InputError(f"{source}: no rows", hint="the results file holds one row per unit")
-    if any(r["_bad"] for r in rows):
+    if any(r["_v"] is None or not r["_v"].strip()
+           or any(r[f"c{i}"] != r["n"] or not math.isfinite(r[f"q{i}"] or 0.0)
+                  for i in range(len(names))) for r in rows):
         raise _first_bad(eng, t, source, variant, names)
-    binary = {c: all(not r[f"nb{i}"] for r in rows) for i, c in enumerate(names)}
+    binary = _binary(u, rows, names, pre)
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
         d: dict[str, Any] = {"n": int(r["n"]), "binary": binary}
@@ -182,6 +186,22 @@ def aggregate(eng: Engine, t: ir.Table, *, variant: str, value: str, pre: str | 
         if pre:
             d["xy"] = float(r["xy"] or 0.0)
         out[str(r["_v"])] = d
+    return out
+
+
+def _binary(u: ir.Table, rows: list[dict[str, Any]], names: list[str],
+            pre: str | None) -> dict[str, bool]:
+    """Which columns hold only 0 and 1 (proportions). Σx = Σx² in every arm is necessary
+    (and free: the sums are there); only such columns are confirmed with a second scan, so a
+    revenue metric costs nothing more. The covariate is always treated as a number."""
+    out = {c: False for c in names}
+    maybe = [i for i, c in enumerate(names)
+             if c != pre and all(r[f"s{i}"] == r[f"q{i}"] for r in rows)]
+    if maybe:
+        got = u.aggregate(**{f"nb{i}": ((u[f"_x{i}"] != 0) & (u[f"_x{i}"] != 1)).sum()
+                             for i in maybe}).to_pyarrow().to_pylist()[0]
+        for i in maybe:
+            out[names[i]] = not got[f"nb{i}"]
     return out
 
 
