@@ -483,6 +483,9 @@ SECTIONS: dict[str, Callable[..., Section]] = {
 
 
 def all_sections(ws: Workspace, *, compute: bool = False) -> list[Section]:
+    from idic.customize.experiments.section import experiments
+
     cur = currency_of(ws)
     return [summary(ws, currency=cur, compute=compute), actions(ws, currency=cur),
-            value(ws, currency=cur), cohorts(ws), journeys(ws), identification(ws)]
+            value(ws, currency=cur), cohorts(ws), journeys(ws), identification(ws),
+            experiments(ws)]
