@@ -25,7 +25,7 @@ TreatmentCol = Annotated[str, typer.Option("--treatment-col",
 
 
 def _read(file: Path, cols: list[str], binary: list[str]) -> dict[str, Any]:
-    from idic.customize.experiments.analysis import open_results, read_columns
+    from idic.customize.experiments.loading import open_results, read_columns
 
     eng, t = open_results(file)
     try:
