@@ -206,15 +206,24 @@ def analyze_table(eng: Engine, t: ir.Table, *, variant: str, value: str, control
                             _finite(1 - absolute.se**2 / plain.se**2) if plain.se else None,
                             "unadjusted_effect": plain.effect}
         if method == "bayesian":
-            post = posterior(relative, prior_mean=prior_mean, prior_variance=prior_var,
-                             alpha=alpha)
+            # the prior is on the relative effect; scaled by the control mean for the
+            # absolute one. A control mean of 0 has no relative effect: the chance to beat
+            # control then comes from the absolute effect (flat prior).
+            has_rel = ctrl.mean != 0 and math.isfinite(relative.effect)
+            abs_prior = prior_var is not None and has_rel
             post_abs = posterior(absolute, prior_mean=prior_mean * abs(ctrl.mean),
-                                 prior_variance=None if prior_var is None
-                                 else prior_var * ctrl.mean**2, alpha=alpha)
-            for key, p in (("relative", post), ("absolute", post_abs)):
+                                 prior_variance=prior_var * ctrl.mean**2 if abs_prior else None,
+                                 alpha=alpha)
+            posts = {"absolute": post_abs}
+            if has_rel:
+                posts["relative"] = posterior(relative, prior_mean=prior_mean,
+                                              prior_variance=prior_var, alpha=alpha)
+            for key, p in posts.items():
                 row[key].update(effect=p.mean, se=p.sd, ci=list(p.ci))
-            row.update(chance_to_win=post.chance_to_win, expected_loss=post.expected_loss,
-                       risk_control=post.risk_control)
+            main = posts.get("relative", post_abs)
+            row.update(chance_to_win=main.chance_to_win, expected_loss=main.expected_loss,
+                       risk_control=main.risk_control,
+                       chance_on="relative effect" if has_rel else "absolute effect")
         variants[a] = row
     res: dict[str, Any] = {
         "metric": value, "control": control, "method": method, "alpha": alpha,
