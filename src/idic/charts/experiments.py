@@ -33,7 +33,8 @@ def effects_figure(results: Mapping[str, Mapping[str, Any]], *, relative: bool =
             low, high = e["ci"]
             if low is None or high is None:
                 continue
-            labels.append(f"{name}: {variant} vs {res['control']} ({res['metric']})")
+            how = ", CUPED" if res.get("cuped") else ""
+            labels.append(f"{name}: {variant} vs {res['control']} ({res['metric']}{how})")
             eff.append(e["effect"])
             lo.append(e["effect"] - low)
             hi.append(high - e["effect"])

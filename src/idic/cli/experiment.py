@@ -221,6 +221,9 @@ def analyze_cmd(
         "--prior-sd", help="Bayesian: prior sd of the relative effect (default: flat)")] = None,
     table: Annotated[str | None, typer.Option(
         "--table", help="Read the units from this workspace table instead of a file")] = None,
+    chart: Annotated[Path | None, typer.Option(
+        "--chart", help="Also write the effects with their intervals as an offline HTML "
+        "chart (Plotly)")] = None,
     workspace: WorkspaceOpt = None,
     name: Annotated[str | None, typer.Option(
         "--name", help="With --workspace: save the result as experiment NAME (table "
@@ -234,6 +237,8 @@ def analyze_cmd(
 
     if (file is None) == (table is None):
         raise InputError("give a results FILE or --table NAME (with --workspace)")
+    if chart is not None:
+        _chart_path(chart)
     if name is not None and workspace is None:
         raise InputError("--name saves the result in a workspace: give --workspace too")
     opts: dict[str, Any] = {
@@ -251,11 +256,26 @@ def analyze_cmd(
         res = analyze_file(file, **opts)
     if workspace is not None and name is not None:
         _save(workspace, name, res)
+    if chart is not None:
+        from idic.charts.experiments import effects_figure
+
+        fig = effects_figure({name or (file.name if file is not None else str(table)): res},
+                             relative=res["variants"][control]["mean"] != 0)
+        fig.write_html(chart, include_plotlyjs=True)
     if json_out:
         emit_json(res)
     else:
         _print_analysis(res, f"{value_col} by {variant_col} in "
                              f"{file.name if file is not None else table}")
+
+
+def _chart_path(path: Path) -> Path:
+    """Check an HTML chart path before any work."""
+    from idic.cli.common import output_file
+
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise InputError(f"{path}: a chart is written as .html")
+    return output_file(path)
 
 
 def _save(workspace: Path, name: str, res: dict[str, Any]) -> None:

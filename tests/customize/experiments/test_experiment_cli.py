@@ -63,9 +63,12 @@ def test_analyze_contract_and_saved_result(results: Path, tmp_path: Path) -> Non
     assert len(new["relative"]["ci"]) == 2 and "p_value" in got["srm"]
     lo, hi = new["absolute"]["ci"]
     assert lo < 1.5 < hi and new["chance_to_win"] > 0.95  # the planted +1.5
+    chart = tmp_path / "effects.html"
     human = invoke("experiment", "analyze", str(results), "--variant-col", "arm",
-                   "--value-col", "revenue", "--control", "control", "--pre-col", "pre")
+                   "--value-col", "revenue", "--control", "control", "--pre-col", "pre",
+                   "--chart", str(chart))
     assert "Sample-ratio mismatch" in human.stdout and "CUPED" in human.stdout
+    assert "change against control (%)" in chart.read_text()
     ws = tmp_path / "ws"
     assert invoke("init", "--workspace", str(ws)).exit_code == 0
     for _ in range(2):  # saving again replaces the experiment's rows
