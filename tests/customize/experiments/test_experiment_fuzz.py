@@ -17,7 +17,8 @@ from idic.customize.experiments.design import design
 from idic.errors import InputError
 
 runner = CliRunner()
-_num = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10, 10_000))
+_num = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10, 10_000),
+                 st.floats(0, 1), st.floats(-1e-3, 1e-3), st.sampled_from([0.05, 0.8, 0.5, 1.0]))
 
 
 @given(text=st.text(alphabet="0123456789.,=-eabAB x", max_size=20))
@@ -57,13 +58,14 @@ def test_srm_cli_never_crashes(counts: str, weights: str | None) -> None:
         assert "error:" in res.stderr
 
 
+@settings(max_examples=300)
 @given(baseline=_num, mde=_num, power=_num, alpha=_num, sd=st.one_of(st.none(), _num))
 def test_design_gives_a_finite_size_or_an_input_error(baseline, mde, power, alpha, sd) -> None:
     try:
         d = design(baseline, mde, power=power, alpha=alpha, sd=sd)
     except InputError:
         return
-    assert math.isfinite(d.per_arm) and d.per_arm > 0 and d.per_arm_whole >= d.per_arm
+    assert math.isfinite(d.per_arm) and d.per_arm > 0 and d.per_arm_whole >= d.per_arm - 1e-6
 
 
 _cell = st.one_of(st.sampled_from(["0", "1", "", "2", "x", "nan", " 1 ", "0.5", "-0"]),
@@ -84,3 +86,16 @@ def test_uplift_file_evaluates_or_is_an_input_error(tmp_path_factory: pytest.Tem
     res = runner.invoke(app, ["uplift", "evaluate", str(f), "--outcome-col", "y",
                               "--treatment-col", "t", "--score-col", "s", "--json"])
     assert res.exit_code in (0, 2), res.output
+
+
+@settings(max_examples=300)
+@given(baseline=_num, n=_num, power=_num, alpha=_num, sd=st.one_of(st.none(), _num))
+def test_mde_is_finite_or_an_input_error(baseline, n, power, alpha, sd) -> None:
+    from idic.customize.experiments.design import mde_mean, mde_proportion
+
+    try:
+        m = (mde_proportion(baseline, n, power=power, alpha=alpha) if sd is None
+             else mde_mean(n, sd, power=power, alpha=alpha))
+    except InputError:
+        return
+    assert math.isfinite(m) and m > 0
