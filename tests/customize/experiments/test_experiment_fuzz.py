@@ -21,6 +21,7 @@ _num = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(-10
                  st.floats(0, 1), st.floats(-1e-3, 1e-3), st.sampled_from([0.05, 0.8, 0.5, 1.0]))
 
 
+@settings(deadline=None)
 @given(text=st.text(alphabet="0123456789.,=-eabAB x", max_size=20))
 def test_weights_text_parses_or_is_an_input_error(text: str) -> None:
     try:
@@ -31,6 +32,7 @@ def test_weights_text_parses_or_is_an_input_error(text: str) -> None:
     assert sum(w.values()) > 0
 
 
+@settings(deadline=None)
 @given(counts=st.text(alphabet="0123456789.,- e", max_size=16),
        weights=st.one_of(st.none(), st.text(alphabet="0123456789.,- ", max_size=12)))
 def test_srm_inputs_give_a_p_value_or_an_input_error(counts: str, weights: str | None) -> None:
@@ -58,7 +60,7 @@ def test_srm_cli_never_crashes(counts: str, weights: str | None) -> None:
         assert "error:" in res.stderr
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(baseline=_num, mde=_num, power=_num, alpha=_num, sd=st.one_of(st.none(), _num))
 def test_design_gives_a_finite_size_or_an_input_error(baseline, mde, power, alpha, sd) -> None:
     try:
@@ -88,7 +90,7 @@ def test_uplift_file_evaluates_or_is_an_input_error(tmp_path_factory: pytest.Tem
     assert res.exit_code in (0, 2), res.output
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, deadline=None)
 @given(baseline=_num, n=_num, power=_num, alpha=_num, sd=st.one_of(st.none(), _num))
 def test_mde_is_finite_or_an_input_error(baseline, n, power, alpha, sd) -> None:
     from idic.customize.experiments.design import mde_mean, mde_proportion
