@@ -14,7 +14,7 @@ from idic.workspace import SETTINGS_FILE, Workspace
 Progress = Callable[..., None]
 
 
-def run_demo(path: Path, *, customers: int = 20_000, seed: int = 42, engine: str | None = None,
+def run_demo(path: Path | str, *, customers: int = 20_000, seed: int = 42, engine: str | None = None,
              progress: Progress | None = None) -> dict[str, Any]:
     """Build a fresh demo workspace at ``path``; returns what was loaded and found."""
     from idic.datasets.demo import generate
@@ -23,6 +23,7 @@ def run_demo(path: Path, *, customers: int = 20_000, seed: int = 42, engine: str
         if progress:
             progress(msg, frac)
 
+    path = Path(path)
     ws = Workspace.init(path, engine=engine)
     settings_path = path / SETTINGS_FILE
     settings = json.loads(settings_path.read_text())

@@ -28,12 +28,18 @@ STAGES: tuple[Stage, ...] = (
           "fit BG/NBD + Gamma-Gamma, predict P(alive), purchases, CLV"),
     Stage("value", "idic.differentiate.value.stage", ("orders",),
           "RFM, ABC/Pareto, actual & potential value, value categories"),
+    Stage("needs", "idic.differentiate.needs.stage", ("orders",),
+          "needs features, segments (Dirichlet-multinomial mixture), profiles, recommendations"),
     Stage("journeys", "idic.interact.stage", ("events",),
           "touchpoint taxonomy, journeys, funnels, paths, moments of truth"),
     Stage("accounts", "idic.accounts.stage", ("accounts",),
           "B2B: contacts linked to accounts; orders, RFM, CLV, value, journeys per account"),
     Stage("voice", "idic.interact.voice.stage", (),  # surveys and/or social: run() checks
           "NPS with intervals by month, touchpoint, channel, value category; mention sentiment"),
+    Stage("network", "idic.interact.network.stage", (),  # referrals and/or social: run() checks
+          "referral and social graphs, PageRank, referral value, roles, bashers"),
+    Stage("customize", "idic.customize.stage", (),
+          "customer profile; audiences refreshed behind the consent gate; treatments"),
     Stage("measure", "idic.measure.stage", ("orders",),
           "customer equity, return on customer, KPIs, cohorts"),
 )

@@ -298,3 +298,21 @@ def test_a_request_that_cannot_be_ingested_alone_fails_alone(client, keys, ws_pa
     assert set(_events(client, "iso-")) == {"iso-a", "iso-b", "iso-c"}
     (failed,) = (ws_path / "spool" / "failed").iterdir()
     assert b"iso-poison" in failed.read_bytes()
+
+
+def test_group_calls_collected_over_http_make_accounts(client, keys) -> None:
+    """A tracker's ``group`` call names the contact's company: an ``accounts`` row, as from a
+    file (issue 12 item 6)."""
+    h = auth(keys["collector"])
+    group = {"type": "group", "messageId": "g-1", "userId": "W2", "groupId": "ACME-1",
+             "timestamp": "2024-05-01T10:00:00Z",
+             "traits": {"name": "Acme Ltd", "domain": "https://www.Acme.com/", "industry":
+                        "retail", "employees": "120"}}
+    r = client.post("/v1/batch", json={"batch": [group, {**group, "messageId": "g-2"}]},
+                    headers=h)
+    assert r.status_code == 200 and r.json()["accepted"] == 2
+    client.app.state.idic.collector.flush()
+    with client.app.state.idic.gate.use() as ws:
+        acc = ws.table("accounts").to_pandas()
+    assert acc.account_id.tolist() == ["ACME-1"]  # one account, however often it is named
+    assert (acc.name.iloc[0], acc.domain.iloc[0]) == ("Acme Ltd", "acme.com")

@@ -52,7 +52,7 @@ def _nest(depth: int) -> Any:
 inner = st.fixed_dictionaries({"type": st.sampled_from(["track", "identify"]),
                                "event": text, "timestamp": st.just(TS)})
 message = st.fixed_dictionaries(
-    {"type": st.sampled_from(["track", "track", "page", "identify", "bogus", None]),
+    {"type": st.sampled_from(["track", "track", "page", "identify", "group", "bogus", None]),
      "event": text, "userId": st.sampled_from(["W2", "W1", "", "\ud800"]) | text,
      "timestamp": st.sampled_from([TS, TS, "yesterday", ""]),
      "suffix": st.sampled_from(["", "", "", "\ud800", "\x00"])},
@@ -61,6 +61,9 @@ message = st.fixed_dictionaries(
                                        "batch": st.lists(inner, max_size=2)}),
               "context": st.dictionaries(text, values, max_size=3),
               "batch": st.lists(inner, max_size=3),
+              "groupId": st.sampled_from(["ACME", " acme ", ""]) | text,
+              "traits": st.dictionaries(st.sampled_from(["name", "domain", "size"]) | text,
+                                        values, max_size=3),
               "deep": st.integers(1, 90).map(_nest),
               "huge": st.integers(0, 600_000).map("h".__mul__)})
 

@@ -154,3 +154,16 @@ def test_demo_never_deletes_a_folder_that_is_not_a_workspace(tmp_path: Path) -> 
     a_file.write_text("x")
     res = runner.invoke(app, ["demo", "--workspace", str(a_file), "--force"])
     assert res.exit_code == 4 and a_file.read_text() == "x"
+
+
+def test_demo_honours_idic_workspace(tmp_path: Path, monkeypatch) -> None:
+    """Without --workspace the demo goes where IDIC_WORKSPACE says, like every other command
+    (it used to write ./idic-workspace whatever the environment said)."""
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "precious.jpg").write_text("x")
+    monkeypatch.setenv("IDIC_WORKSPACE", str(folder))
+    monkeypatch.chdir(tmp_path)
+    res = runner.invoke(app, ["demo", "--customers", "50"])
+    assert res.exit_code == 4 and str(folder) in res.stderr  # the guard saw the env's folder
+    assert not (tmp_path / "idic-workspace").exists()

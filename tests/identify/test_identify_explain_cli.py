@@ -43,17 +43,26 @@ def test_explain_shared_identifier_and_supernode(workspace, add_identities) -> N
         {"source": "web", "source_record_id": "W2", "email": "fam@x.com",
          "first_name": "Mary", "last_name": "Smith", "birth_date": "1972-05-05"},
         {"source": "store", "source_record_id": "S1", "phone": "+4477001"},
+        {"source": "app", "source_record_id": "A1", "email": "fam@x.com",
+         "first_name": "Johnny", "last_name": "Smith"},
     ])
     run(workspace)
     r = explain(workspace, "web:W1", "store:S1")
     assert r["same_customer"] and r["shared_identifiers"][0]["type"] == "phone"
     assert "share phone" in r["reason"]
+    guard = "super-node: records sharing it disagree on first name (3 records)"
     r = explain(workspace, "web:W1", "web:W2")
     assert not r["same_customer"]
     assert r["shared_identifiers"] == [{"type": "email", "value": "fam@x.com", "linked": False,
-                                        "why_not": "super-node: records sharing it disagree on first "
-                                                   "name (2 records)"}]
+                                        "why_not": guard, "guard": guard}]
     assert "super-nodes" in r["reason"]
+    # the same guarded value links two records that name the same person (John ~ Johnny):
+    # the explanation says it was linked, and that the value is guarded
+    r = explain(workspace, "web:W1", "app:A1")
+    assert r["same_customer"] and r["reason"] == "they share email fam@x.com"
+    assert r["shared_identifiers"] == [{
+        "type": "email", "value": "fam@x.com", "linked": True, "why_not": None, "guard": guard,
+        "note": "a guarded value, linked because both records name the same person"}]
 
 
 def test_cli_run_merge_split_explain_evaluate(workspace, add_identities, tmp_path) -> None:

@@ -71,10 +71,9 @@ def test_replaced_first_name_keeps_a_national_id_link_and_family_email_merges_no
 
     r = explain(workspace, "gov:A3", "crm:B3")
     assert not r["same_customer"]
-    assert r["shared_identifiers"] == [{
-        "type": "account_id", "value": "999", "linked": False,
-        "why_not": "super-node: records sharing it disagree on name, birth date and address "
-                   "(2 records)"}]
+    why = "super-node: records sharing it disagree on name, birth date and address (2 records)"
+    assert r["shared_identifiers"] == [{"type": "account_id", "value": "999", "linked": False,
+                                        "why_not": why, "guard": why}]
     r = explain(workspace, "gov:A1", "crm:B1")
     assert r["same_customer"] and r["reason"] == "they share account_id 4041 8893"
 

@@ -166,3 +166,20 @@ def test_quoted_line_break_keeps_rows_and_line_numbers(duck_ws: tuple[Workspace,
     # the reading view is dropped after the load
     views = "SELECT count(*) FROM duckdb_views() WHERE view_name LIKE '\\_idic\\_csv%' ESCAPE '\\'"
     assert ws.engine.raw.execute(views).fetchone()[0] == 0
+
+
+@pytest.mark.spark
+def test_overlong_rows_quarantined_on_spark(spark_ws: tuple[Workspace, Path]) -> None:
+    """Spark, like DuckDB, keeps the first fields of an over-long row: the loader
+    quarantines it on both engines (the DuckDB case: tests/ingest/test_loader.py)."""
+    ws, tmp = spark_ws
+    f = tmp / "overlong.csv"
+    f.write_text("source,source_record_id,first_name,last_name,email\n"
+                 "crm,S1,Ann,Lee,ann@example.com\n"
+                 "crm,S2,John,Smith, Jr,john@example.com\n"
+                 "crm,S3,Bo,Ek,bo@example.com,\n")
+    r = ws.ingest("identities", f)
+    assert (r.received, r.accepted, r.quarantined) == (3, 2, 1)
+    q = ws.table("quarantine")
+    got = ws.engine.to_pandas(q.filter(q.file == str(f)).select("line", "column", "value"))
+    assert got.values.tolist() == [[3, "(row)", "6 fields"]]

@@ -245,3 +245,34 @@ def test_a_cut_or_broken_json_field_is_a_warning_not_stored(engine, request, tmp
     w = workspace.table("ingest_warnings").to_pandas()
     assert set(w.reason) == {"not valid JSON (expected an object or array)"}
     assert set(w.value) == {'[{"sku":"B1"', "{not json}"}
+
+
+IDENTITIES_OVERLONG = (
+    "source,source_record_id,first_name,last_name,email\n"
+    "crm,C1,Ann,Lee,ann@example.com\n"
+    "crm,C2,John,Smith, Jr,john@example.com\n"      # unquoted comma: 6 fields, 5 columns
+    "crm,C3,Bo,Ek,bo@example.com,\n"                # a trailing delimiter: harmless
+    "\n"                                            # a blank line: no row
+    'crm,C4,"Smith, John",Doe,"multi\nline@example.com"\n'
+    "crm,C5,Eve,Ng,eve@example.com,,x\n"            # a value beyond the header
+)
+
+
+def test_rows_with_more_fields_than_the_header_are_quarantined(workspace: Workspace,
+                                                               tmp_path: Path) -> None:
+    """Both engines would keep the first fields of an over-long row: John Smith's e-mail
+    column would hold " Jr". The row is quarantined whole, with its line and the reason."""
+    f = write(tmp_path, "ids.csv", IDENTITIES_OVERLONG)
+    r = workspace.ingest("identities", f)
+    assert (r.received, r.accepted, r.quarantined) == (5, 3, 2)
+    ids = workspace.table("identities").to_pandas().set_index("source_record_id")
+    assert sorted(ids.index) == ["C1", "C3", "C4"]
+    assert ids.loc["C4", "first_name"] == "Smith, John"
+    assert " Jr" not in set(ids.email.dropna())
+    q = workspace.table("quarantine").to_pandas()
+    got = {(int(x.line), x.column, x.value) for x in q.itertuples()}
+    assert got == {(3, "(row)", "6 fields"), (6, "(row)", "7 fields")}
+    assert all("more fields than the header's 5" in x and "quoted" in x for x in q.reason)
+    assert '"source_record_id":"C2"' in q[q.line == 3].record.iloc[0]
+    again = workspace.ingest("identities", f)  # re-sent: nothing counted or held twice
+    assert again.accepted == 0 and workspace.engine.count("quarantine") == 2

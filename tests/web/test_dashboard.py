@@ -4,7 +4,8 @@ from tests.web.conftest import login
 
 from idic.web import session
 
-PAGES = ("/dashboard", "/dashboard/value", "/dashboard/journeys", "/dashboard/customers")
+PAGES = ("/dashboard", "/dashboard/value", "/dashboard/journeys", "/dashboard/customers",
+         "/dashboard/voice")
 
 
 def test_login_form_and_redirects(client):

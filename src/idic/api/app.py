@@ -17,7 +17,7 @@ from idic import __version__
 from idic.api import errors, openapi
 from idic.api.headers import SecurityHeaders
 from idic.api.limits import BodyLimit
-from idic.api.routes import collect, customers, privacy
+from idic.api.routes import accounts, collect, customers, privacy
 from idic.api.settings import ApiSettings
 from idic.api.state import AppState
 from idic.errors import WorkspaceError
@@ -70,6 +70,7 @@ def create_app(workspace: Path | str, settings: ApiSettings | None = None) -> Fa
     app.include_router(customers.router)  # first: routes are matched in order, per request
     app.include_router(collect.router)
     app.include_router(privacy.router)
+    app.include_router(accounts.router)
     try:
         from idic.web.routes import router as web_router
     except ImportError:  # the dashboard is not built yet

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,9 @@ from rich.console import Console
 from idic.errors import IdicError, InputError, NotFoundError, WorkspaceError
 
 if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    import pyarrow as pa
+
     from idic.workspace import Workspace
 
 #: width of a console that is not a terminal (a pipe or a file): wide enough that Rich
@@ -171,3 +175,97 @@ def command(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
 
     return wrapper
+
+
+# -- plain files in and out (the file commands: `idic value ...`, `idic voice ...`) --
+
+_FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
+            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
+
+
+def open_file(path: Path) -> tuple[Any, ir.Table]:
+    """An in-memory DuckDB engine and the file staged as text columns."""
+    from idic.engine import open_engine
+
+    if not path.is_file():
+        raise _input_error(f"{path}: no such file")
+    fmt = _FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise _input_error(f"{path}: unknown file type {path.suffix!r}",
+                           hint="use .csv, .parquet or .jsonl")
+    eng = open_engine("duckdb", None)
+    try:
+        return eng, eng.read_file(path, fmt)
+    except Exception as exc:  # the reader's own message is the useful one
+        eng.close()
+        raise _input_error(f"{path}: cannot read the file: {str(exc).splitlines()[0]}") from None
+
+
+def need_columns(t: ir.Table, path: Path, *cols: str | None) -> None:
+    """An input error naming the file and the columns when one of ``cols`` is missing."""
+    for c in cols:
+        if c is not None and c not in t.columns:
+            raise _input_error(f"{path}: column {c!r} not found",
+                               hint=f"the columns are: {', '.join(t.columns)}")
+
+
+def write_csv(table: pa.Table, output: Path | None) -> None:
+    """Plain CSV as spreadsheets write it: quotes only around values that need them."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if _needs_quotes(table):
+        # by hand, not csv.writer: with "\n" line ends Python 3.11's writer leaves a lone
+        # "\r" unquoted, and a reader then splits the row there
+        cols = [c.to_pylist() for c in table.columns]
+        lines = [_csv_row(table.column_names)]
+        lines += [_csv_row(row) for row in zip(*cols, strict=True)]
+        body = "".join(lines).encode()
+    else:  # fast path: Arrow's writer, no quoting needed
+        header = ",".join(table.column_names) + "\n"
+        sink = pa.BufferOutputStream()
+        if table.num_rows:
+            pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False,
+                                                            quoting_style="none"))
+        body = header.encode() + sink.getvalue().to_pybytes()
+    if output is None:
+        sys.stdout.write(body.decode())
+        sys.stdout.flush()
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(body)
+
+
+_SPECIAL = re.compile(r'[,"\n\r]')
+
+
+def _csv_row(values) -> str:
+    """One RFC 4180 row: quotes around values with a comma, quote or line break."""
+    cells = ["" if v is None else str(v) for v in values]
+    if cells == [""]:
+        return '""\n'  # a lone empty cell, else the row would read as a blank line
+    return ",".join('"' + c.replace('"', '""') + '"' if _SPECIAL.search(c) else c
+                    for c in cells) + "\n"
+
+
+def _needs_quotes(table: pa.Table) -> bool:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    special = r'[,"\n\r]'
+    if any(re.search(special, c) for c in table.column_names):
+        return True
+    for col in table.columns:
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            hit = pc.any(pc.match_substring_regex(col, special)).as_py()
+            if hit:
+                return True
+    return False
+
+
+def _input_error(message: str, *, hint: str | None = None) -> InputError:
+    """An :class:`InputError` with a hint (as ``differentiate.value._common.input_error``)."""
+    err = InputError(message)
+    if hint is not None:
+        err.hint = hint
+    return err

@@ -207,7 +207,17 @@ def run_cmd(workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
 
 
 def _fmt(v: Any) -> str:
-    return f"{v:,.4g}" if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)
+    from idic.format import number
+
+    return number(v) if isinstance(v, float | int) and not isinstance(v, bool) else str(v)
+
+
+def _fmt_key(key: str, v: Any) -> str:
+    from idic.format import cell, unit_of
+
+    if isinstance(v, float | int) and not isinstance(v, bool):
+        return cell(v, unit_of(key))
+    return str(v)
 
 
 #: what a stage's one-line summary shows first (else its first ten numbers)
@@ -234,7 +244,7 @@ def _print_stages(results: dict[str, dict[str, Any]]) -> None:
         shown = {k: v for k, v in summary.items()
                  if isinstance(v, int | float | str) and not str(k).endswith(("at", "id"))}
         keys = [k for k in HEADLINES.get(name, ()) if k in shown] or list(shown)[:10]
-        out.print(f"[bold]{name}[/]: " + ", ".join(f"{k}={_fmt(shown[k])}" for k in keys))
+        out.print(f"[bold]{name}[/]: " + ", ".join(f"{k}={_fmt_key(k, shown[k])}" for k in keys))
         for label, holder in (("", summary), ("spend ", summary.get("spend_model") or {})):
             truth = holder.get("truth_comparison") if isinstance(holder, dict) else None
             if isinstance(truth, dict):
@@ -256,10 +266,11 @@ def demo_cmd(
     json_: JsonOpt = False,
 ) -> None:
     """Replaces the folder only if it is an unchanged demo workspace (or with --force)."""
+    from idic.config import get_settings
     from idic.demo import run_demo
     from idic.demo_guard import clear_for_demo
 
-    path = Path(workspace or "idic-workspace")
+    path = Path(workspace or get_settings().workspace)  # --workspace, IDIC_WORKSPACE, default
     clear_for_demo(path, force=force)
     t0 = time.perf_counter()
     with _progress(not json_) as bar:

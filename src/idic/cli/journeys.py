@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
 import typer
-from rich.table import Table
 
 from idic.cli.common import (
     EngineOpt,
@@ -35,21 +32,9 @@ def _open(workspace: Path | None, engine: str | None, *, read_only: bool = True)
 
 
 def _print_rows(title: str, rows: list[dict[str, Any]], cols: list[str]) -> None:
-    t = Table(title=title)
-    for c in cols:
-        t.add_column(c, justify="left" if c in ("event", "path", "channel", "touchpoint") else "right")
-    for r in rows:
-        t.add_row(*[_cell(r.get(c)) for c in cols])
-    out.print(t)
+    from idic.cli.tables import human_table
 
-
-def _cell(v: Any) -> str:
-    if v is None or (isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral)
-                     and math.isnan(float(v))):
-        return ""
-    if isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral | bool):
-        return f"{float(v):.4g}"
-    return str(v)
+    out.print(human_table(title, rows, cols))
 
 
 @app.command()
@@ -60,6 +45,7 @@ def funnel(
     mode: Annotated[str, typer.Option("--mode", help="ordered | strict | unordered")] = "ordered",
     exclude: Annotated[str | None, typer.Option("--exclude", help="Comma-separated exclusion events")] = None,
     breakdown: Annotated[str | None, typer.Option("--breakdown", help="Event column of the first step (channel, source, ...), or TABLE.COLUMN of a customer table: rfm.segment, value.value_category, abc.abc_class")] = None,
+    segment: Annotated[str | None, typer.Option("--segment", help="Only the persons of this needs segment (table segments)")] = None,
     workspace: WorkspaceOpt = None,
     engine: EngineOpt = None,
     json_: JsonOpt = False,
@@ -70,6 +56,8 @@ def funnel(
 
     with _open(workspace, engine) as ws:
         segments = None
+        if segment is not None:  # the funnel of one segment: its row of the breakdown
+            breakdown = "segments.segment"
         if breakdown is not None and "." in breakdown:
             table, column = breakdown.split(".", 1)
             segments = segment_assignments(ws, table, column)
@@ -77,6 +65,10 @@ def funnel(
                             breakdown=breakdown, segments=segments)
         if segments is not None:
             result.breakdown_by = breakdown
+        if segment is not None:
+            result.steps = result.breakdown.get(segment, [])
+            result.breakdown = {}
+            result.breakdown_by = None
     if json_:
         emit_json(result.to_dict())
         return
@@ -171,24 +163,36 @@ def attribute(
                 ["channel", "credit"])
 
 
+MAP_FORMATS = ("html", "png", "mermaid")
+
+
 @app.command("map")
 @command
 def map_(
-    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write")] = Path("journey-map.html"),
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (html: journey-map.html, png: journey-map.png; mermaid prints to the terminal unless -o is given)")] = None,
+    format_: Annotated[str, typer.Option("--format", "-f", help="html (a self-contained page) | png | mermaid (journey diagram text)")] = "html",
     table: Annotated[Path | None, typer.Option("--table", help="Also write the stage table (CSV)")] = None,
     segment: Annotated[str | None, typer.Option("--segment", help="Only the persons of this segment or persona")] = None,
     segment_table: Annotated[str, typer.Option("--segment-table", help="Table assigning persons to segments")] = "segments",
     segment_column: Annotated[str, typer.Option("--segment-column", help="Column holding the segment name")] = "segment",
     title: Annotated[str | None, typer.Option("--title", help="Title of the map")] = None,
+    persona: Annotated[str | None, typer.Option("--persona", help="Persona / segment line of the header")] = None,
+    scenario: Annotated[str | None, typer.Option("--scenario", help="Scenario line of the header")] = None,
     workspace: WorkspaceOpt = None,
     engine: EngineOpt = None,
     rules: RulesOpt = None,
     json_: JsonOpt = False,
 ) -> None:
-    """Draw the customer journey map (HTML with Plotly figures, plus the table behind it)."""
-    from idic.interact.journeys.journey_map import render_html
+    """Draw the customer journey map: stages as columns; touchpoints, channels, emotion, pain
+    and love points, moments of truth and opportunities as rows (HTML, PNG or Mermaid)."""
+    from idic.charts.journey_map import map_mermaid, map_page, map_png
+    from idic.interact.journeys._util import check_choice
     from idic.interact.journeys.service import journey_map, segment_persons
+    from idic.measure.sections import currency_of
 
+    check_choice(format_, MAP_FORMATS, "format")
+    if output is None and format_ != "mermaid":
+        output = Path(f"journey-map.{format_}")
     for path in (output, table):
         if path is not None:
             output_file(path)
@@ -196,14 +200,31 @@ def map_(
         persons = segment_persons(ws, segment, segment_table, segment_column) if segment else None
         jm = journey_map(ws, persons=persons, rules=rules,
                          title=title or (f"Customer journey map: {segment}" if segment else None))
-    render_html(jm, output)
+        currency = currency_of(ws) if ws.engine.has_table("orders") else ""
+    if segment and persona is None:
+        persona = f"Segment {segment} ({jm.persons:,} persons)"
+    text = map_mermaid(jm) if format_ == "mermaid" else None
+    if format_ == "mermaid":
+        if output is not None:
+            output.write_text(text or "", encoding="utf-8")
+    else:
+        html = map_page(jm, persona=persona, scenario=scenario, currency=currency)
+        if format_ == "png":
+            map_png(html, output)
+        else:
+            output.write_text(html, encoding="utf-8")
     if table is not None:
         jm.stages.to_csv(table, index=False)
     if json_:
-        emit_json({"output": str(output), **jm.to_dict()})
+        emit_json({"output": str(output) if output else None, "format": format_,
+                   **({"mermaid": text} if text is not None else {}), **jm.to_dict()})
+        return
+    if format_ == "mermaid" and output is None:
+        typer.echo(text, nl=False)
         return
     _print_rows(jm.title, jm.stages.to_dict("records"),
-                ["stage", "reach", "volume", "emotion", "conversion_to_next", "pain_points"])
+                ["stage", "reach", "started_here", "volume", "emotion", "conversion_to_next",
+                 "median_seconds_to_next", "pain_points"])
     console.print(f"wrote {output}")
 
 

@@ -35,6 +35,10 @@ def _register_commands() -> None:
         ("report", "idic.cli.report", "report_cmd",
          "Write the customer-strategy report (one offline HTML file)."),
         ("serve", "idic.cli.serve", "serve_cmd", "Serve the REST API and the dashboard."),
+        ("personas", "idic.cli.segments", "personas_cmd",
+         "Write one persona per needs segment, drawn from data (.html or .md)."),
+        ("recommend", "idic.cli.segments", "recommend_cmd",
+         "Items customers like this one bought (co-occurrence + segment), as JSON or text."),
     ):
         try:
             fn = getattr(importlib.import_module(module), attr)
@@ -48,9 +52,11 @@ def _register_groups() -> None:
     import importlib
 
     for name, module in (("identify", "idic.cli.identify"), ("clv", "idic.cli.clv"),
-                         ("value", "idic.cli.value"), ("journeys", "idic.cli.journeys"),
+                         ("value", "idic.cli.value"), ("segments", "idic.cli.segments"),
+                         ("journeys", "idic.cli.journeys"),
                          ("voice", "idic.cli.voice"),
-                         ("accounts", "idic.cli.accounts"),
+                         ("accounts", "idic.cli.accounts"), ("network", "idic.cli.network"),
+                         ("audiences", "idic.cli.audiences"), ("campaigns", "idic.cli.campaigns"),
                          ("keys", "idic.cli.keys"), ("privacy", "idic.cli.privacy"),
                          ("experiment", "idic.cli.experiment"), ("uplift", "idic.cli.uplift")):
         try:

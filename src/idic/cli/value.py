@@ -7,15 +7,11 @@
 
 from __future__ import annotations
 
-import re
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import ibis.expr.types as ir
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 import typer
 from rich.table import Table
 
@@ -25,9 +21,12 @@ from idic.cli.common import (
     WorkspaceOpt,
     command,
     emit_json,
+    need_columns,
+    open_file,
     open_ws,
     out,
     output_file,
+    write_csv,
 )
 from idic.differentiate.value._common import input_error
 from idic.engine.text import trim
@@ -44,40 +43,12 @@ AmountCol = Annotated[str, typer.Option("--amount-col", help="Column holding the
 OutOpt = Annotated[Path | None, typer.Option("--output", "-o",
                                              help="Write the CSV here (default: stdout)")]
 
-_FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
-            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
-
-
-def _open_file(path: Path):
-    """An in-memory DuckDB engine and the file staged as text columns."""
-    from idic.engine import open_engine
-
-    if not path.is_file():
-        raise input_error(f"{path}: no such file")
-    fmt = _FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise input_error(f"{path}: unknown file type {path.suffix!r}",
-                         hint="use .csv, .parquet or .jsonl")
-    eng = open_engine("duckdb", None)
-    try:
-        return eng, eng.read_file(path, fmt)
-    except Exception as exc:  # the reader's own message is the useful one
-        eng.close()
-        raise input_error(f"{path}: cannot read the file: {str(exc).splitlines()[0]}") from None
-
-
-def _need(t: ir.Table, path: Path, *cols: str | None) -> None:
-    for c in cols:
-        if c is not None and c not in t.columns:
-            raise input_error(f"{path}: column {c!r} not found",
-                             hint=f"the columns are: {', '.join(t.columns)}")
-
 
 def _typed(eng, raw: ir.Table, path: Path, *, customer: str, amount: str,
            date: str | None = None, date_format: str | None = None,
            order: str | None = None) -> ir.Table:
     """Cast the needed columns, check them in one pass, and materialise the typed input."""
-    _need(raw, path, customer, amount, date, order)
+    need_columns(raw, path, customer, amount, date, order)
     cols = {"customer_id": raw[customer].cast("string"),
             "amount": trim(raw[amount].cast("string")).try_cast("decimal(18, 2)"),
             "_amount_text": raw[amount].cast("string")}
@@ -116,54 +87,6 @@ def _typed(eng, raw: ir.Table, path: Path, *, customer: str, amount: str,
                          hint="use ISO dates (2024-03-01 or 2024-03-01T12:30:00Z) "
                               "or give --date-format, e.g. '%d/%m/%Y'")
     return t
-
-
-def _write_csv(table: pa.Table, output: Path | None) -> None:
-    """Plain CSV as spreadsheets write it: quotes only around values that need them."""
-    if _needs_quotes(table):
-        # by hand, not csv.writer: with "\n" line ends Python 3.11's writer leaves a lone
-        # "\r" unquoted, and a reader then splits the row there
-        cols = [c.to_pylist() for c in table.columns]
-        lines = [_csv_row(table.column_names)]
-        lines += [_csv_row(row) for row in zip(*cols, strict=True)]
-        body = "".join(lines).encode()
-    else:  # fast path: Arrow's writer, no quoting needed
-        header = ",".join(table.column_names) + "\n"
-        sink = pa.BufferOutputStream()
-        if table.num_rows:
-            pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False,
-                                                            quoting_style="none"))
-        body = header.encode() + sink.getvalue().to_pybytes()
-    if output is None:
-        sys.stdout.write(body.decode())
-        sys.stdout.flush()
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(body)
-
-
-_SPECIAL = re.compile(r'[,"\n\r]')
-
-
-def _csv_row(values) -> str:
-    """One RFC 4180 row: quotes around values with a comma, quote or line break."""
-    cells = ["" if v is None else str(v) for v in values]
-    if cells == [""]:
-        return '""\n'  # a lone empty cell, else the row would read as a blank line
-    return ",".join('"' + c.replace('"', '""') + '"' if _SPECIAL.search(c) else c
-                    for c in cells) + "\n"
-
-
-def _needs_quotes(table: pa.Table) -> bool:
-    special = r'[,"\n\r]'
-    if any(re.search(special, c) for c in table.column_names):
-        return True
-    for col in table.columns:
-        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            hit = pc.any(pc.match_substring_regex(col, special)).as_py()
-            if hit:
-                return True
-    return False
 
 
 def _json_needs_file(json_out: bool, output: Path | None) -> None:
@@ -217,7 +140,7 @@ def rfm_cmd(
     if output is not None:
         output_file(output)
     seg_map = load_segment_map(segments)
-    eng, raw = _open_file(file)
+    eng, raw = open_file(file)
     try:
         t = _typed(eng, raw, file, customer=customer_col, amount=amount_col, date=date_col,
                    date_format=date_format, order=order_col)
@@ -226,7 +149,7 @@ def rfm_cmd(
         result = eng.to_arrow(expr).select(list(RFM_COLUMNS))
     finally:
         eng.close()
-    _write_csv(result, output)
+    write_csv(result, output)
     counts = _group_counts(result, "segment")
     if json_out:
         emit_json({"customers": result.num_rows, "output": output,
@@ -266,7 +189,7 @@ def abc_cmd(
         cuts = tuple(float(x) for x in cutoffs.split(","))
     except ValueError:
         raise input_error(f"bad --cutoffs {cutoffs!r}", hint="e.g. --cutoffs 0.8,0.95") from None
-    eng, raw = _open_file(file)
+    eng, raw = open_file(file)
     try:
         t = _typed(eng, raw, file, customer=customer_col, amount=amount_col)
         values = customer_values(t, value_col="amount")
@@ -276,7 +199,7 @@ def abc_cmd(
         top = share_of_customers_making(values, 0.80)
     finally:
         eng.close()
-    _write_csv(result, output)
+    write_csv(result, output)
     counts = sorted(_group_counts(result, "abc_class"))
     if json_out:
         emit_json({"customers": result.num_rows, "output": output,

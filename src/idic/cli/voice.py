@@ -20,11 +20,13 @@ from idic.cli.common import (
     WorkspaceOpt,
     command,
     emit_json,
+    need_columns,
+    open_file,
     open_ws,
     out,
     output_file,
+    write_csv,
 )
-from idic.cli.value import _need, _open_file, _write_csv
 from idic.differentiate.value._common import input_error
 from idic.engine.text import trim
 
@@ -58,7 +60,7 @@ def _scores(eng: Any, raw: ir.Table, path: Path, kind: str, score: str, by: str 
             raise input_error("--period needs --date-col", hint="e.g. --date-col responded_at")
         if by is not None:
             raise input_error("give --by or --period, not both")
-    _need(raw, path, score, by, date_col)
+    need_columns(raw, path, score, by, date_col)
     lo, hi, whole = _SCALES[kind]
     text = trim(raw[score].cast("string"))
     cols: dict[str, Any] = {"score": text.try_cast("float64"), "_text": raw[score].cast("string")}
@@ -99,7 +101,7 @@ def _run(kind: str, file: Path, score: str, by: str | None, period: str | None,
          date_col: str | None) -> dict[str, Any]:
     from idic.interact.voice import scores
 
-    eng, raw = _open_file(file)
+    eng, raw = open_file(file)
     try:
         t, group = _scores(eng, raw, file, kind, score, by, period, date_col)
         return getattr(scores, kind)(t, "score", group)
@@ -180,9 +182,9 @@ def sentiment_cmd(
                           hint="e.g. -o scored.csv --json")
     if output is not None:
         output_file(output)
-    eng, raw = _open_file(file)
+    eng, raw = open_file(file)
     try:
-        _need(raw, file, text_col)
+        need_columns(raw, file, text_col)
         for c in ("sentiment", "sentiment_score"):
             if c in raw.columns:
                 raise input_error(f"{file}: the file already has a column {c!r}",
@@ -200,7 +202,7 @@ def sentiment_cmd(
     result = data.append_column("sentiment", pa.array([s.label for s in scored], pa.string()))
     result = result.append_column("sentiment_score",
                                   pa.array([round(s.score, 4) for s in scored], pa.float64()))
-    _write_csv(result, output)
+    write_csv(result, output)
     counts = {lab: sum(s.label == lab for s in scored)
               for lab in ("negative", "neutral", "positive")}
     if json_out:

@@ -48,6 +48,8 @@ TRUTH_FILES = {
     "identity_truth": "truth/identity_truth.parquet",
     "persons": "truth/persons.parquet",
     "params": "truth/params.json",
+    "delayed_orders": "truth/delayed_orders.parquet",
+    "comment_drivers": "truth/comment_drivers.parquet",
 }
 #: Persons per events chunk (bounds memory at large scale; fixed so output never depends on it).
 EVENT_CHUNK = 50_000
@@ -116,10 +118,10 @@ def generate(
     ids = di.build_identities(rng_for(seed, 5), people, member, fw, lw, fs, ls)
     web_created = ids.first_seen["web"]
     report("voice", 0.3)
-    cases, case_ev, n_cases, bad_case = dv.make_cases(
+    cases, case_ev, n_cases, bad_case, case_order = dv.make_cases(
         rng_for(seed, 6), people, orders, member, ids.rid, draw.churn_s
     )
-    surveys, attitude = dv.make_surveys(
+    surveys, attitude, comment_driver = dv.make_surveys(
         rng_for(seed, 7), people, orders, member, ids.rid, cases, bad_case
     )
     consents, unsub_ev, unsub = dn.make_consents(
@@ -203,6 +205,17 @@ def generate(
     pq.write_table(persons, out / TRUTH_FILES["persons"], compression="zstd")
     params = params_dict(seed, n, ids, orders, stats)
     params["resend"] = resend_expected
+    params["voice"] = dv.voice_truth()
+    pq.write_table(
+        dv.delayed_orders_truth(orders, cases, case_order, persons.column("person_id")),
+        out / TRUTH_FILES["delayed_orders"],
+        compression="zstd",
+    )
+    pq.write_table(
+        pa.table({"response_id": surveys.column("response_id"), "driver": comment_driver}),
+        out / TRUTH_FILES["comment_drivers"],
+        compression="zstd",
+    )
     (out / TRUTH_FILES["params"]).write_text(json.dumps(params, indent=2, sort_keys=True) + "\n")
     # the B2B slice reads the files above and draws from its own stream: they stay unchanged
     b2b = db.make_b2b(rng_for(seed, 12), out, n)

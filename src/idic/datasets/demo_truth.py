@@ -204,5 +204,20 @@ def params_dict(
         },
         "consent_withdraw_share": dn.WITHDRAW_SHARE,
         "referred_share": dn.REFERRED_SHARE,
+        "referrals": {
+            "referred_share_of_web_accounts": dn.REFERRED_SHARE,
+            "referrer_propensity": "Pareto(1.3) + 0.05 per web account; referrer drawn among "
+            "accounts created before the referral, with probability proportional to it",
+        },
+        "bashers": {
+            "basher_share": dn.BASHER_SHARE,
+            "basher_share_after_pain_point": dn.BASHER_SHARE_AFTER_PAIN,
+            "pain_point": "at least one delayed delivery or a badly handled complaint "
+            "(persons.delivery_delays > 0 or persons.bad_complaint)",
+            "population": "persons with a social handle (the social source)",
+            "mention_activity": "Poisson(Gamma(0.6, 5)), doubled for bashers",
+            "mention_sentiment_positive_neutral_negative": {
+                "basher": [0.1, 0.1, 0.8], "other": [0.6, 0.3, 0.1]},
+        },
         "wallet_survey_share": dv.WALLET_SHARE,
     }

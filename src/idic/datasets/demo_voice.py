@@ -55,58 +55,112 @@ TOPICS = (
 _TOPIC_P = (0.0, 0.18, 0.12, 0.18, 0.12, 0.14, 0.18, 0.08)
 _SEVERITY = ("low", "medium", "high", "critical")
 _OUTCOMES = ("resolved", "refund", "replacement", "compensation", "rejected", "unresolved")
-_TEXTS = {
+#: complaint text = one opening and one detail of the case's topic (``{n}`` a number of days):
+#: real complaints name what went wrong in more than one way, so the words of a topic occur
+#: together (what lets an unsupervised topic model find the topics; see ``voice/topics.py``)
+_TEXTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "late delivery": (
-        "Parcel arrived {n} days late",
-        "My order still hasn't arrived, it's been {n} days",
-        "Delivery was promised for Friday, nothing yet",
-        "Where is my order?? {n} days waiting",
+        ("My delivery is {n} days late", "My parcel still hasn't arrived",
+         "The delivery is late again", "Where is my parcel?? The delivery is late",
+         "Still waiting for my delivery", "Late delivery"),
+        ("the parcel tracking has not updated for {n} days",
+         "delivery was promised for Friday", "the courier says the parcel is out for delivery",
+         "I have been waiting {n} days for the delivery", "no delivery date, no parcel"),
     ),
     "damaged item": (
-        "The box was crushed and the item is broken",
-        "Arrived damaged, screen cracked",
-        "Item scratched on arrival",
+        ("The item arrived damaged", "The box was crushed and the item is broken",
+         "It arrived broken and damaged", "My item came damaged", "Damaged on arrival"),
+        ("the packaging was torn and the item damaged", "it is scratched and dented",
+         "the glass is broken", "the box was soaked and the item is broken",
+         "parts broke off, it is damaged"),
     ),
-    "wrong item": ("I received the wrong size", "This is not what I ordered", "Wrong colour sent"),
+    "wrong item": (
+        ("I received the wrong item", "This is the wrong item, not what I ordered",
+         "You sent the wrong size", "Wrong colour sent", "The wrong product arrived"),
+        ("I ordered a medium and got the wrong size", "the label shows someone else's order",
+         "the colour is wrong", "it is the wrong model",
+         "I need the item I actually ordered, not the wrong one"),
+    ),
     "refund request": (
-        "I returned the item {n} days ago and still no refund",
-        "Please refund my order",
-        "Refund not received yet",
+        ("I still have no refund", "Please refund my order", "Refund not received yet",
+         "I want my money back, refund please", "Where is my refund?"),
+        ("I returned the item {n} days ago and want a refund",
+         "the return was accepted {n} days ago but no refund",
+         "I sent it back with the return label", "the refund was promised within a week",
+         "you confirmed the return but not the refund"),
     ),
     "billing error": (
-        "I was charged twice",
-        "The price charged is higher than on the website",
-        "Promo code not applied to my bill",
+        ("I was charged twice", "The price charged is higher than on the website",
+         "My card was charged twice", "There is a wrong charge on my bill",
+         "I was overcharged on my bill"),
+        ("the promo code was not applied to my bill", "the bill shows a double charge",
+         "the bill does not match the checkout price", "please correct the charge on my card",
+         "the payment was charged two times"),
     ),
     "website problem": (
-        "Checkout keeps failing with an error",
-        "Cannot log in to my account",
-        "Payment page times out",
+        ("Checkout keeps failing with an error", "I cannot log in to the website",
+         "The website payment page times out", "Your website crashes at checkout",
+         "The app shows an error at checkout"),
+        ("the password reset link on the website does not work",
+         "the website freezes after I enter my card", "the basket empties when I log in",
+         "the website says error 500", "the checkout button does nothing"),
     ),
     "product quality": (
-        "Stopped working after a week",
-        "Quality is poor for the price",
-        "Fell apart after {n} washes",
+        ("It stopped working after a week, poor quality", "The quality is poor for the price",
+         "It fell apart after {n} washes", "The product is faulty", "Very poor quality"),
+        ("the stitching came loose, poor quality", "the material feels cheap",
+         "the zip broke, the quality is poor",
+         "it wore out in {n} days", "the battery dies after an hour, poor quality"),
     ),
-    "rude staff": ("The shop assistant was rude to me", "Staff were unhelpful and dismissive"),
-}
-_COMMENTS = {
-    "detractor": (
-        "Delivery was late and nobody told me",
-        "Terrible service",
-        "Never again",
-        "Support did not solve my problem",
-        "Too slow, too expensive",
-    ),
-    "passive": ("It was ok", "Fine, nothing special", "Good products but delivery could be faster"),
-    "promoter": (
-        "Fast delivery, thanks",
-        "Great choice and friendly staff",
-        "Love this shop",
-        "Excellent service, will buy again",
+    "rude staff": (
+        ("The shop assistant was rude to me", "Staff were unhelpful and dismissive",
+         "The staff member was rude", "Your staff were very rude", "The manager was rude"),
+        ("the staff ignored my question", "the staff laughed at my complaint",
+         "the staff refused to help", "the assistant was rude and shouted at me",
+         "nobody on the staff would listen"),
     ),
 }
-
+#: NPS comment drivers and their comment parts, by answer group: a comment names what drove
+#: the score (delivery after a delayed order, service after a badly handled complaint, else one
+#: of price, product, service, delivery) and often adds a second remark of the same driver
+DRIVERS = ("delivery", "price", "service", "product quality")
+_COMMENTS: dict[str, dict[str, tuple[str, ...]]] = {
+    "detractor": {
+        "delivery": ("Delivery was late and nobody told me", "My parcel delivery came a week late",
+                     "The courier lost my parcel", "Delivery took far too long",
+                     "Delivery tracking never updated", "Late delivery again"),
+        "price": ("Prices are too high", "Prices went up again", "Overpriced, poor value",
+                  "Delivery charges make the price a rip-off", "Prices are cheaper elsewhere"),
+        "service": ("Customer service did not solve my problem", "Terrible service",
+                    "Customer service never answered my emails", "Customer service is a joke",
+                    "My complaint was ignored by customer service",
+                    "Still waiting for a reply from customer service"),
+        "product quality": ("The product broke quickly, poor quality", "Poor quality products",
+                            "The product was faulty", "Cheap quality materials",
+                            "The product fell apart"),
+    },
+    "passive": {
+        "delivery": ("Delivery was ok", "Delivery could be faster",
+                     "Parcel delivery arrived in the end", "Delivery took a few days"),
+        "price": ("Prices are fair", "Price is ok", "Not the cheapest prices",
+                  "Prices are average"),
+        "service": ("Customer service was fine", "Service was ok",
+                    "Customer service answered eventually", "Service is average"),
+        "product quality": ("Products are ok", "Product quality is fine for the price",
+                            "Product quality is nothing special", "Good products, average quality"),
+    },
+    "promoter": {
+        "delivery": ("Fast delivery, thanks", "Parcel delivery next day", "Super quick delivery",
+                     "Delivery was on time", "Delivery arrived early, great"),
+        "price": ("Great prices", "Good prices, good value", "Best prices in town",
+                  "Great prices and deals"),
+        "service": ("Excellent service, will buy again", "Friendly customer service",
+                    "Customer service was very helpful", "Great customer service"),
+        "product quality": ("Love the product quality", "Great quality products",
+                            "Excellent product quality", "The products last, great quality"),
+    },
+}
+COMMENT_SHARE = 0.4
 
 @dataclass
 class Voice:
@@ -119,12 +173,44 @@ class Voice:
 
 
 def _texts(rng: np.random.Generator, topic: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """One opening and one detail of each case's topic (the last draws of the cases stream,
+    so they change the ``text`` column only)."""
     out = np.empty(topic.size, dtype=object)
-    pick_i = rng.random(topic.size)
-    for i, (tp, u, k) in enumerate(zip(topic.tolist(), pick_i.tolist(), n.tolist(), strict=True)):
-        opts = _TEXTS[TOPICS[tp]]
-        out[i] = opts[int(u * len(opts))].format(n=k)
+    u = rng.random((topic.size, 2))
+    for i, (tp, (a, b), k) in enumerate(zip(topic.tolist(), u.tolist(), n.tolist(),
+                                            strict=True)):
+        opening, detail = _TEXTS[TOPICS[tp]]
+        text = f"{opening[int(a * len(opening))]}: {detail[int(b * len(detail))]}"
+        out[i] = text.format(n=k)
     return out
+
+
+def _comments(
+    rng: np.random.Generator, band: np.ndarray, delayed: np.ndarray, unresolved: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """NPS comments: separate draws for *whether* there is a comment (share
+    :data:`COMMENT_SHARE`), its driver, which remark and an optional second remark. A detractor
+    after a delayed order writes about delivery, one after a badly handled complaint about
+    service; everyone else about a driver drawn uniformly from :data:`DRIVERS`."""
+    k = band.size
+    has = rng.random(k) < COMMENT_SHARE
+    drv = rng.integers(0, len(DRIVERS), k)
+    drv = np.where((band == 0) & unresolved, DRIVERS.index("service"), drv)
+    drv = np.where((band == 0) & delayed, DRIVERS.index("delivery"), drv)
+    u = rng.random((k, 3))
+    groups = np.array(["detractor", "passive", "promoter"])[band]
+    text = np.full(k, None, dtype=object)
+    driver = np.full(k, None, dtype=object)
+    for i in np.flatnonzero(has).tolist():
+        d = DRIVERS[int(drv[i])]
+        opts = _COMMENTS[str(groups[i])][d]
+        first = int(u[i, 0] * len(opts))
+        text[i] = opts[first]
+        if u[i, 1] < 0.35:  # a second remark about the same driver
+            second = (first + 1 + int(u[i, 2] * (len(opts) - 1))) % len(opts)
+            text[i] = f"{opts[first]}. {opts[second]}"
+        driver[i] = d
+    return text, driver
 
 
 def make_cases(
@@ -134,8 +220,10 @@ def make_cases(
     member: dict[str, np.ndarray],
     rid: dict[str, pa.Array],
     churn_s: np.ndarray,
-) -> tuple[pa.Table, EventBatch, np.ndarray, np.ndarray]:
-    """Complaint cases (late deliveries and background topics) and their events."""
+) -> tuple[pa.Table, EventBatch, np.ndarray, np.ndarray, np.ndarray]:
+    """Complaint cases (late deliveries and background topics) and their events; also the
+    per-person case count and bad-handling flag and, per case, the index of the delayed order
+    a late-delivery case complains about (-1 for the other topics)."""
     n = people.n
     d = np.flatnonzero(orders.delayed & (rng.random(orders.t.size) < CASE_IF_DELAYED))
     d_person, d_t = (
@@ -151,10 +239,11 @@ def make_cases(
     person = np.r_[d_person, b_person]
     opened = np.r_[d_t, b_t]
     topic = np.r_[np.zeros(d.size, np.int32), choice_idx(rng, b_person.size, _TOPIC_P)]
+    from_order = np.r_[d, np.full(b_person.size, -1, np.int64)]
     keep = opened <= AS_OF_S - 3600
-    person, opened, topic = person[keep], opened[keep], topic[keep]
+    person, opened, topic, from_order = person[keep], opened[keep], topic[keep], from_order[keep]
     o = np.lexsort((person, opened))
-    person, opened, topic = person[o], opened[o], topic[o]
+    person, opened, topic, from_order = person[o], opened[o], topic[o], from_order[o]
     k = person.size
     cc = member["call_centre"][person] & (rng.random(k) < 0.75)
     web = ~cc & member["web"][person]
@@ -214,7 +303,7 @@ def make_cases(
     )
     n_cases = np.bincount(person, minlength=n)
     had_bad = np.bincount(person, weights=bad, minlength=n) > 0
-    return table, ev, n_cases, had_bad
+    return table, ev, n_cases, had_bad, from_order
 
 
 def make_surveys(
@@ -225,8 +314,10 @@ def make_surveys(
     rid: dict[str, pa.Array],
     cases: pa.Table,
     unresolved: np.ndarray,
-) -> tuple[pa.Table, np.ndarray]:
-    """NPS after orders, CSAT after cases, CES after calls, wallet answers."""
+) -> tuple[pa.Table, np.ndarray, pa.ChunkedArray]:
+    """NPS after orders, CSAT after cases, CES after calls, wallet answers; returns the
+    table, the per-person attitude and each answer's comment driver (truth; null when the
+    answer has no comment)."""
     n = people.n
     attitude = rng.normal(0, 1, n)
     sel = np.flatnonzero(rng.random(orders.t.size) < NPS_SHARE_OF_ORDERS)
@@ -275,16 +366,8 @@ def make_surveys(
     s3, id3 = cust(w)
     ri = np.flatnonzero(resp)
     band = np.where(nps >= 9, 2, np.where(nps >= 7, 1, 0))
-    comments = np.array(
-        [
-            _COMMENTS[b][int(u * len(_COMMENTS[b]))] if u < 0.4 else None
-            for b, u in zip(
-                np.array(["detractor", "passive", "promoter"])[band].tolist(),
-                (rng.random(band.size)).tolist(),
-                strict=True,
-            )
-        ],
-        dtype=object,
+    comments, drivers = _comments(
+        rng, band, orders.delayed[sel], unresolved[p_nps].astype(bool)
     )
     parts = [
         pa.table(
@@ -297,6 +380,9 @@ def make_surveys(
                 "comment": pa.array(comments.tolist(), pa.string()),
                 "cents": pa.array(np.full(sel.size, -1)),
                 "touchpoint": pa.array(tp_nps.tolist()),
+                "order_id": pc.take(orders.order_id, pa.array(sel)),
+                "case_id": pa.nulls(sel.size, pa.string()),
+                "driver": pa.array(drivers.tolist(), pa.string()),
             }
         ),
         pa.table(
@@ -309,6 +395,9 @@ def make_surveys(
                 "comment": pa.nulls(ri.size, pa.string()),
                 "cents": pa.array(np.full(ri.size, -1)),
                 "touchpoint": pa.array(["complaint handling"] * ri.size),
+                "order_id": pa.nulls(ri.size, pa.string()),
+                "case_id": pc.take(cases.column("case_id"), pa.array(ri)),
+                "driver": pa.nulls(ri.size, pa.string()),
             }
         ),
         pa.table(
@@ -321,6 +410,9 @@ def make_surveys(
                 "comment": pa.nulls(w.size, pa.string()),
                 "cents": pa.array(np.round(people.wallet[w] * 100).astype(np.int64)),
                 "touchpoint": pa.nulls(w.size, pa.string()),
+                "order_id": pa.nulls(w.size, pa.string()),
+                "case_id": pa.nulls(w.size, pa.string()),
+                "driver": pa.nulls(w.size, pa.string()),
             }
         ),
     ]
@@ -341,6 +433,60 @@ def make_surveys(
             "category_spend": money_text(np.maximum(cents, 0), mask=cents < 0),
             "touchpoint": tb.column("touchpoint"),
             "channel": pa.array(["email"] * tb.num_rows),
+            "order_id": tb.column("order_id"),
+            "case_id": tb.column("case_id"),
         }
     )
-    return out, attitude
+    return out, attitude, tb.column("driver")
+
+
+def delayed_orders_truth(
+    orders: Orders, cases: pa.Table, case_order: np.ndarray, person_id: pa.Array
+) -> pa.Table:
+    """``truth/delayed_orders.parquet``: every delayed order, the late-delivery case it led to
+    (null if none) and ``silent`` (the customer never complained about it)."""
+    delayed = np.flatnonzero(orders.delayed)
+    case_of = np.full(orders.t.size, -1, np.int64)
+    late = np.flatnonzero(case_order >= 0)
+    case_of[case_order[late]] = late
+    ci = case_of[delayed]
+    case_id = pc.take(cases.column("case_id"), pa.array(np.where(ci >= 0, ci, 0)))
+    return pa.table(
+        {
+            "order_id": pc.take(orders.order_id, pa.array(delayed)),
+            "person_id": pc.take(person_id, pa.array(orders.person[delayed])),
+            "ordered_at": ts_text(orders.t[delayed]),
+            "case_id": pc.if_else(pa.array(ci >= 0), case_id, pa.scalar(None, pa.string())),
+            "silent": pa.array(ci < 0),
+        }
+    )
+
+
+def voice_truth() -> dict[str, object]:
+    """The voice effects planted in the demo (``params.json`` -> ``voice``)."""
+    return {
+        "complaint_if_delayed": CASE_IF_DELAYED,
+        "background_cases_per_week": CASE_RATE_PER_WEEK,
+        "case_topic_shares_background": dict(zip(TOPICS, _TOPIC_P, strict=True)),
+        "case_outcome_shares": dict(
+            zip(_OUTCOMES, (0.40, 0.20, 0.10, 0.12, 0.10, 0.08), strict=True)
+        ),
+        "badly_handled_outcomes": ["rejected", "unresolved"],
+        "recovery_effect_on_retention": 0.0,
+        "recovery_effect_note": "case outcomes are drawn independently of the person's purchase"
+        " and dropout process, so handling a complaint well or badly has NO effect on"
+        " retention (planted effect null); only NPS, CSAT and CES follow the outcome",
+        "nps_model": dict(NPS_MODEL),
+        "csat_model": {"mean_if_handled_well": 4.2, "mean_if_badly": 1.8, "noise_sd": 0.8},
+        "ces_model": {"mean_if_handled_well": 2.5, "mean_if_badly": 5.5, "noise_sd": 1.0},
+        "survey_response_share_after_case": 0.5,
+        "ces_share_of_case_surveys": 0.35,
+        "nps_comment_share": COMMENT_SHARE,
+        "nps_comment_drivers": list(DRIVERS),
+        "nps_comment_driver_rule": "detractor after a delayed order: delivery; detractor with a"
+        " badly handled complaint: service; otherwise uniform over the drivers (truth per"
+        " answer: truth/comment_drivers.parquet)",
+        "silent_dissatisfied": "delayed orders without a late-delivery case (truth per order:"
+        " truth/delayed_orders.parquet, column silent)",
+        "survey_links": "NPS answers carry the order_id they follow; CSAT/CES the case_id",
+    }

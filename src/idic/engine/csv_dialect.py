@@ -97,3 +97,63 @@ def header_names(path: Path, delimiter: str) -> list[str] | None:
         return None
     rows = csv.reader(io.StringIO(_header_record(head)), delimiter=delimiter, quotechar=QUOTE)
     return next(rows, [])
+
+
+def overlong_rows(path: Path, delimiter: str, width: int) -> list[tuple[int, int]]:
+    """The data rows holding a non-empty field beyond the header's ``width`` columns, as
+    ``(row number, fields)``; row 1 is the header (blank lines, which no engine reads as a
+    row, are not counted).
+
+    Both engines keep the first ``width`` fields of such a row and drop the rest, so a value
+    holding an unquoted delimiter (``Smith, John`` in a name column) would load its halves
+    into the wrong columns: the loader quarantines these rows instead. A row whose extra
+    fields are all empty (a trailing delimiter, as some exports write) is harmless and not
+    listed. DuckDB's strict reader tells first, in one fast pass, whether any row is too
+    long; only then is the file read again with Python's ``csv`` module to number them.
+    """
+    suffixes = [s.lower() for s in path.suffixes]
+    if ".zst" in suffixes or width < 1:
+        return []
+    if not _duckdb_sees_too_many_fields(path, delimiter):
+        return []
+    old = csv.field_size_limit()
+    csv.field_size_limit(1 << 30)
+    out: list[tuple[int, int]] = []
+    try:
+        opener = gzip.open if suffixes[-1:] == [".gz"] else open
+        with opener(path, "rt", encoding="utf-8-sig", errors="replace", newline="") as f:
+            rows = csv.reader(f, delimiter=delimiter, quotechar=QUOTE, doublequote=True)
+            next(rows, None)
+            n = 1
+            for rec in rows:
+                if not rec:  # a blank line: no row on either engine
+                    continue
+                n += 1
+                if len(rec) > width and any(x.strip() for x in rec[width:]):
+                    out.append((n, len(rec)))
+    except (OSError, EOFError, csv.Error):
+        return out
+    finally:
+        csv.field_size_limit(old)
+    return out
+
+
+def _duckdb_sees_too_many_fields(path: Path, delimiter: str) -> bool:
+    """Whether DuckDB's strict CSV reader rejects a row for having too many columns (or
+    cannot tell: then the exact scan decides)."""
+    import duckdb
+
+    p = str(path).replace("'", "''")
+    d = delimiter.replace("'", "''")
+    con = duckdb.connect()
+    try:
+        con.execute(
+            f"SELECT count(*) FROM read_csv('{p}', all_varchar=true, header=true, "
+            f"delim='{d}', quote='\"', escape='\"', strict_mode=true, null_padding=false, "
+            "ignore_errors=true, store_rejects=true)").fetchall()
+        return bool(con.execute("SELECT count(*) FROM reject_errors WHERE error_type = "
+                                "'TOO MANY COLUMNS'").fetchone()[0])
+    except duckdb.Error:
+        return True
+    finally:
+        con.close()

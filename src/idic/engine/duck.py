@@ -102,9 +102,11 @@ class DuckDBEngine(Engine):
 
     def delete_where(self, name: str, predicate: Callable[[ir.Table], ir.BooleanValue]) -> int:
         t = self.table(name)
-        cond = _where_clause(self._sql(t.filter(predicate(t))))
-        n = self.raw.execute(f'SELECT count(*) FROM "{name}" WHERE {cond}').fetchone()[0]
-        self.raw.execute(f'DELETE FROM "{name}" WHERE {cond}')
+        sql = self._sql(t.filter(predicate(t)))
+        cond, ctes = _where_clause(sql), _with_clause(sql)
+        n = self.raw.execute(f'{ctes} SELECT count(*) FROM "{name}" WHERE {cond}').fetchone()[0]
+        if n:
+            self.raw.execute(f'{ctes} DELETE FROM "{name}" WHERE {cond}')
         return int(n)
 
     regex_group_ref = "\\"
@@ -279,6 +281,16 @@ def _update_parts(select_sql: str) -> tuple[str, str]:
 def _needs_serial(exc: Exception) -> bool:
     """DuckDB's parallel CSV reader refusing null_padding next to a quoted line break."""
     return "null_padding" in str(exc) and "parallel" in str(exc)
+
+
+def _with_clause(select_sql: str) -> str:
+    """The ``WITH ...`` of a compiled query (Ibis names a subquery used twice, e.g. one
+    table in two ``IN`` tests, as a CTE), to put before the DELETE; empty if none."""
+    import sqlglot
+
+    tree = sqlglot.parse_one(select_sql, read="duckdb")
+    w = tree.args.get("with_", tree.args.get("with"))  # "with_" from sqlglot 28 on
+    return "" if w is None else w.sql(dialect="duckdb")
 
 
 def _where_clause(select_sql: str) -> str:

@@ -117,11 +117,18 @@ def _new_id(label: str, generation: int) -> str:
 
 
 def assign_ids(engine: Engine, labels: ir.Table, *, run_id: str, at: datetime,
-               reason: str = "identify run", splits: set[str] | None = None) -> dict[str, int]:
+               reason: str = "identify run", splits: set[str] | None = None,
+               scope: ir.Table | None = None) -> dict[str, int]:
     """Write ``identity_map`` from component labels, keeping earlier customer ids; log lineage.
 
     On a tie, an earlier id stays with the cluster holding no record split off by an analyst,
-    then with the smallest label."""
+    then with the smallest label.
+
+    ``scope`` (column ``rid``; an incremental run): ``labels`` cover only these records,
+    which are whole earlier customers plus new records; only their rows of
+    ``identity_map`` are replaced (deleted, then appended), the rest is not read or
+    rewritten. The ids are those a run over all records would give: a customer outside
+    the scope is one unchanged cluster, which keeps its id and logs nothing."""
     ensure_tables(engine)
     lin = engine.table(LINEAGE)
     generation = int(lin.filter(lin.event == "run").count().execute())
@@ -129,6 +136,9 @@ def assign_ids(engine: Engine, labels: ir.Table, *, run_id: str, at: datetime,
     if has_old:
         m = engine.table(MAP)
         old = m.select(orid=m.source.concat(":", m.source_record_id), old_cid=m.customer_id)
+        if scope is not None:
+            sc = scope.select(_sc_rid="rid")
+            old = old.semi_join(sc, old.orid == sc._sc_rid)
         j = labels.join(old, labels.node == old.orid)
         cnt = j.group_by(["label", "old_cid"]).agg(n=j.node.count())
         if splits:
@@ -161,10 +171,17 @@ def assign_ids(engine: Engine, labels: ir.Table, *, run_id: str, at: datetime,
         customer_id=out.cid, label=out.label))
     events = _lineage_events(engine, has_old)
     new_map = engine.table("_idic_map_new")
-    engine.create_table(MAP, new_map.select("source", "source_record_id", "customer_id"))
+    rows = new_map.select("source", "source_record_id", "customer_id")
+    if scope is None or not has_old:
+        engine.create_table(MAP, rows)
+    else:
+        sc = scope.select(_sc_rid="rid")
+        engine.delete_where(MAP, lambda t: t.source.concat(":", t.source_record_id)
+                            .isin(sc._sc_rid))
+        engine.append(MAP, rows)
     run_row = pa.table({"event": ["run"], "customer_id": pa.array([None], pa.string()),
                         "other_customer_id": pa.array([None], pa.string()),
-                        "n_records": [int(new_map.count().execute())]})
+                        "n_records": [engine.count(MAP)]})
     events = pa.concat_tables([events, run_row.cast(events.schema)])
     n = events.num_rows
     log_lineage_table(engine, pa.table({

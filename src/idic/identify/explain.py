@@ -20,7 +20,6 @@ from idic.identify.probabilistic import (
     TF_COLUMNS,
     Matcher,
     model_path,
-    term_frequencies,
 )
 from idic.identify.records import IDENTIFIERS, MATCH_COLUMNS, records
 
@@ -113,21 +112,37 @@ def explain(ws: Workspace, a: str, b: str, *, threshold: float | None = None) ->
         guarded = {(r["id_type"], r["id_value"]): f"super-node: {r['reason']} "
                    f"({r['n_records']} records)" for r in engine.to_arrow(
             sn.filter(sn.id_value.isin([v["id_value"] for v in vals] or [""]))).to_pylist()}
-    by_rid: dict[str, set] = {a: set(), b: set()}
-    for v in vals:
-        by_rid[v["rid"]].add((v["id_type"], v["id_value"]))
-    out["shared_identifiers"] = [
-        {"type": t, "value": v, "linked": (t, v) not in guarded, "why_not": guarded.get((t, v))}
-        for t, v in sorted(by_rid[a] & by_rid[b])]
-    out["differing_identifiers"] = sorted(
-        {t for t in IDENTIFIERS if rows[a].get(t) and rows[b].get(t) and rows[a][t] != rows[b][t]})
-
     direct = []
     if engine.has_table("identity_links"):
         lk = engine.table("identity_links")
         d = lk.filter(((lk.rid_l == a) & (lk.rid_r == b)) | ((lk.rid_l == b) & (lk.rid_r == a)))
-        direct = engine.to_arrow(d.select("kind", "id_type", "match_probability")).to_pylist()
-    out["direct_links"] = direct
+        direct = engine.to_arrow(d.select("kind", "id_type", "id_value",
+                                          "match_probability")).to_pylist()
+    # a guarded value still links two records that name the same person (graph.py): the
+    # link itself, not the guard, says whether this pair was linked through it
+    # (through a guarded value the link's id_type carries the suffix "+name")
+    through = {(x["id_type"].removesuffix("+name"), x["id_value"]) for x in direct
+               if x["kind"] == "identifier"}
+    by_rid: dict[str, set] = {a: set(), b: set()}
+    for v in vals:
+        by_rid[v["rid"]].add((v["id_type"], v["id_value"]))
+    shared = []
+    for t, v in sorted(by_rid[a] & by_rid[b]):
+        item: dict[str, Any] = {"type": t, "value": v,
+                                "linked": (t, v) in through or (t, v) not in guarded,
+                                "why_not": None}
+        if (t, v) in guarded:
+            item["guard"] = guarded[(t, v)]
+            if (t, v) in through:
+                item["note"] = "a guarded value, linked because both records name the same person"
+            else:
+                item["why_not"] = guarded[(t, v)]
+        shared.append(item)
+    out["shared_identifiers"] = shared
+    out["differing_identifiers"] = sorted(
+        {t for t in IDENTIFIERS if rows[a].get(t) and rows[b].get(t) and rows[a][t] != rows[b][t]})
+    out["direct_links"] = [{k: x[k] for k in ("kind", "id_type", "match_probability")}
+                           for x in direct]
     ov = cl.active_overrides(engine)
     out["overrides"] = {"split": sorted({a, b} & ov[0]),
                         "merge": [m for m in ov[1] if set(m) & {a, b}]}
@@ -135,9 +150,9 @@ def explain(ws: Workspace, a: str, b: str, *, threshold: float | None = None) ->
     out["threshold"] = threshold
     out["probabilistic"] = None
     if model_path(ws.path).exists():
-        m = Matcher(engine, pair, ws.path)
-        tf = term_frequencies(recs, {c: [v for v in (rows[a].get(c), rows[b].get(c)) if v]
-                                     for c in TF_COLUMNS})
+        m = Matcher(engine, pair, ws.path, everything=recs)
+        tf = m.term_frequencies({c: [v for v in (rows[a].get(c), rows[b].get(c)) if v]
+                                 for c in TF_COLUMNS})
         scored = m.score_pair(rows[a], rows[b], tf)
         settings = m.settings()
         prob = float(scored["match_probability"])

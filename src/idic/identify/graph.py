@@ -37,21 +37,41 @@ MAX_ITERATIONS = 200
 PERSONAL_IDS = ("account_id", "loyalty_id")
 
 
-def identifier_values(engine: Engine, recs: ir.Table) -> ir.Table:
+def identifier_values(engine: Engine, recs: ir.Table, only: ir.Table | None = None,
+                      *, events: ir.Table | None = None) -> ir.Table:
     """Long form (rid, id_type, id_value) of every non-null identifier, plus cookie ids
-    linked to known records by identify/alias events of the same source."""
-    parts = [recs.filter(recs[c].notnull()).select(
-        "rid", id_type=ibis.literal(c), id_value=recs[c]) for c in IDENTIFIERS]
-    if engine.has_table("events"):
-        ev = engine.table("events")
-        ev = ev.filter(ev.type.isin(["identify", "alias"]) & ev.user_id.notnull()
-                       & ev.anonymous_id.notnull())
-        ev = ev.select(rid=rid(ev.source, ev.user_id), id_type=ibis.literal("cookie_id"),
-                       id_value=trim(ev.anonymous_id).lower())
-        known = recs.select(known_rid=recs.rid)
-        ev = ev.semi_join(known, ev.rid == known.known_rid)
+    linked to known records by identify/alias events of the same source.
+
+    ``only`` (columns ``id_type``, ``id_value``): just these values (an incremental run's
+    touched values), each identifier column filtered by a semi-join on its own values.
+    ``events``: the events to read cookie ids from (default: the ``events`` table)."""
+    parts = []
+    for c in IDENTIFIERS:
+        part = recs.filter(recs[c].notnull())
+        if only is not None:
+            mine = only.filter(only.id_type == c).select(_only_v="id_value")
+            part = part.semi_join(mine, part[c] == mine._only_v)
+        parts.append(part.select("rid", id_type=ibis.literal(c), id_value=part[c]))
+    if events is None and engine.has_table("events"):
+        events = engine.table("events")
+    if events is not None:
+        ev = event_cookie_values(events, recs)
+        if only is not None:
+            mine = only.filter(only.id_type == "cookie_id").select(_only_v="id_value")
+            ev = ev.semi_join(mine, ev.id_value == mine._only_v)
         parts.append(ev)
     return ibis.union(*parts, distinct=True)
+
+
+def event_cookie_values(events: ir.Table, known: ir.Table) -> ir.Table:
+    """(rid, "cookie_id", anonymous id) of identify/alias events naming a record of
+    ``known`` (column ``rid``) as their user."""
+    ev = events.filter(events.type.isin(["identify", "alias"]) & events.user_id.notnull()
+                       & events.anonymous_id.notnull())
+    ev = ev.select(rid=rid(ev.source, ev.user_id), id_type=ibis.literal("cookie_id"),
+                   id_value=trim(ev.anonymous_id).lower())
+    k = known.select(known_rid=known.rid)
+    return ev.semi_join(k, ev.rid == k.known_rid)
 
 
 def _differ(a: ir.StringValue, b: ir.StringValue) -> ir.BooleanValue:

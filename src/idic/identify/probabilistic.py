@@ -28,8 +28,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
@@ -60,6 +63,33 @@ PREDICT_BLOCKING = [
     block_on("substr(first_name, 1, 2)", "substr(last_name, 1, 2)", "postcode"),
     "l.first_name = r.last_name AND l.last_name = r.first_name",  # names swapped
 ]
+
+
+def blocking_keys(t: ir.Table, *, other_side: bool = False) -> list[list[ir.Value]]:
+    """The keys of each rule of :data:`PREDICT_BLOCKING` (same order) as Ibis expressions
+    on prepared records: two records are a candidate pair under rule i when the keys of one
+    (``other_side=False``) equal the keys of the other (``other_side=True``). Used to
+    hand Splink only the records an incremental batch can pair with."""
+    f2, l2 = t.first_name.substr(0, 2), t.last_name.substr(0, 2)
+    swapped = [t.last_name, t.first_name] if other_side else [t.first_name, t.last_name]
+    return [[t.first_name, t.last_name], [t.birth_date], [t.last_name, t.postcode],
+            [t.first_name, t.postcode], [t.address], [f2, l2, t.city], [t.postcode, t.city],
+            [f2, l2, t.postcode], swapped]
+
+
+def blocking_candidates(new: ir.Table, rest: ir.Table) -> ir.Table:
+    """The records of ``rest`` that some rule of :data:`PREDICT_BLOCKING` pairs with a
+    record of ``new`` (every rule is symmetric, so one direction suffices)."""
+    parts = []
+    for kn, kr in zip(blocking_keys(new), blocking_keys(rest, other_side=True), strict=True):
+        nk = new.select(**{f"_k{i}": k for i, k in enumerate(kn)})
+        nk = nk.filter(*[nk[f"_k{i}"].notnull() for i in range(len(kn))]).distinct()
+        hit = rest.semi_join(nk, [k == nk[f"_k{i}"] for i, k in enumerate(kr)])
+        parts.append(hit.select("rid"))
+    rids = ibis.union(*parts, distinct=True).select(_c_rid="rid")
+    return rest.semi_join(rids, rest.rid == rids._c_rid)
+
+
 EM_BLOCKING = [
     block_on("first_name", "last_name"),
     block_on("birth_date"),
@@ -162,6 +192,11 @@ def model_path(ws_path: Path) -> Path:
     return Path(ws_path) / MODEL_FILE
 
 
+def tf_path(model: Path, col: str) -> Path:
+    """Where the term frequencies of ``col`` that go with the model ``model`` are kept."""
+    return model.parent / f"identify_tf_{col}.parquet"
+
+
 def match_input(records: ir.Table) -> ir.Table:
     return records.select("rid", *MATCH_COLUMNS)
 
@@ -249,7 +284,11 @@ class Matcher:
     """A Splink linker over the prepared records of one engine, trained or loaded."""
 
     def __init__(self, engine: Engine, records: ir.Table, ws_path: Path, *,
-                 retrain: bool = False, labels: pa.Table | None = None) -> None:
+                 retrain: bool = False, labels: pa.Table | None = None,
+                 everything: ir.Table | None = None) -> None:
+        """``records``: the records Splink is handed (all of them, or an incremental
+        batch); ``everything``: all records, to count term frequencies from when the
+        model has none yet (default ``records``)."""
         self.engine = engine
         self.path = model_path(ws_path)
         self.db_api = _backend.splink_db_api(engine)
@@ -292,6 +331,31 @@ class Matcher:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.path.write_text(json.dumps(model, indent=2))
             self.linker = Linker(self.input, load_model(self.path, dialect), log_level=None)
+        self._term_frequencies(records if everything is None else everything)
+
+    def _term_frequencies(self, everything: ir.Table) -> None:
+        """Register the model's term-frequency lookups with Splink.
+
+        They are part of the model: counted over all records (as Splink counts them) when
+        the model is trained or first used, saved next to it, and reused until it is
+        retrained. Counted afresh on every run they would move a little with each batch
+        of records, so a pair's score (and which side of the threshold it falls) would
+        depend on unrelated records and on the order they arrived in, and an incremental
+        run could not give a full run's links. A value counted after the model (a new
+        name) gets no term-frequency adjustment."""
+        self.tf_tables: dict[str, pa.Table] = {}
+        for col in TF_COLUMNS:
+            path = tf_path(self.path, col)
+            if self.trained or not path.exists():
+                tab = self.engine.to_arrow(term_frequency_table(everything, col))
+                path.parent.mkdir(parents=True, exist_ok=True)
+                pq.write_table(tab, path)
+            else:
+                tab = pq.read_table(path)
+            self.tf_tables[col] = tab
+            self.linker.table_management.register_term_frequency_lookup(
+                _backend.register(self.db_api, self.engine, tab,
+                                  f"idic_tf_{col}_{self.uid}"), col)
 
     def predict(self, threshold: float = DEFAULT_THRESHOLD) -> pa.Table:
         """Scored candidate pairs at or above ``threshold``: rid_l, rid_r, weight, probability."""
@@ -301,15 +365,29 @@ class Matcher:
                                              warning_mode="never")
         return _links(_backend.to_arrow(pred))
 
+    def default_blocking(self) -> bool:
+        """Whether the loaded model blocks with :data:`PREDICT_BLOCKING` (so that
+        :func:`blocking_candidates` finds every record a new one can be paired with)."""
+        key = "blocking_rules_to_generate_predictions"
+        dialect = self.db_api.sql_dialect.sql_dialect_str
+        return (self.linker._settings_obj.as_dict().get(key)
+                == default_settings().create_settings_dict(dialect).get(key))
+
     def predict_changed(self, changed: ir.Table, rest: ir.Table,
-                        threshold: float = DEFAULT_THRESHOLD) -> pa.Table:
+                        threshold: float = DEFAULT_THRESHOLD, *,
+                        prefilter: bool = False) -> pa.Table:
         """Incremental scoring: pairs among the ``changed`` records and between them and the
-        ``rest`` (same blocking rules; term frequencies from all records)."""
-        n_changed, n_rest = int(changed.count().execute()), int(rest.count().execute())
+        ``rest`` (same blocking rules and term frequencies as a full run).
+
+        With ``prefilter``, only the records of ``rest`` that a blocking rule pairs with a
+        changed record are handed to Splink (found in the engine), so the work follows the
+        batch, not the base (when the model uses the default blocking rules)."""
+        n_changed = int(changed.count().execute())
         if n_changed == 0:
             return empty_links()
-        for col in TF_COLUMNS:
-            self.linker.table_management.compute_tf_table(col)
+        if prefilter and self.default_blocking():
+            rest = blocking_candidates(changed, rest)
+        n_rest = int(rest.count().execute())
         inf = self.linker.inference
         new = _backend.register(self.db_api, self.engine, match_input(changed),
                                 f"idic_changed_{self.uid}")
@@ -323,7 +401,16 @@ class Matcher:
             parts.append(inf.predict_between(new, old, threshold_match_probability=threshold,
                                              warning_mode="never"))
         tables = [_links(_backend.to_arrow(x)) for x in parts]
-        return pa.concat_tables(tables) if tables else empty_links()
+        return _ordered(pa.concat_tables(tables)) if tables else empty_links()
+
+    def term_frequencies(self, values: dict[str, list[str]]) -> dict[str, dict]:
+        """The model's term frequency of each of ``values`` per column (explanations)."""
+        out: dict[str, dict] = {}
+        for col, wanted in values.items():
+            t = self.tf_tables[col]
+            t = t.filter(pc.is_in(t[col], value_set=pa.array(wanted, pa.string())))
+            out[col] = dict(zip(t[col].to_pylist(), t[f"tf_{col}"].to_pylist(), strict=True))
+        return out
 
     def score_pair(self, left: dict[str, Any], right: dict[str, Any],
                    tf: dict[str, dict[str, float]] | None = None) -> dict[str, Any]:
@@ -343,6 +430,15 @@ class Matcher:
         return self.linker._settings_obj.as_dict()
 
 
+def term_frequency_table(records: ir.Table, col: str) -> ir.Table:
+    """Splink's term-frequency lookup of ``col`` (``col``, ``tf_<col>``: share of the
+    non-null values), counted in the engine as Splink's ``term_frequencies`` SQL does."""
+    t = records.filter(records[col].notnull())
+    counts = t.group_by(col).agg(_n=t.count())
+    total = records[col].count().as_scalar()
+    return counts.select(col, **{f"tf_{col}": counts._n.cast("float64") / total})
+
+
 def _links(t: pa.Table) -> pa.Table:
     return pa.table({
         "rid_l": t["rid_l"].cast(pa.string()),
@@ -350,6 +446,13 @@ def _links(t: pa.Table) -> pa.Table:
         "match_weight": t["match_weight"].cast(pa.float64()),
         "match_probability": t["match_probability"].cast(pa.float64()),
     })
+
+
+def _ordered(t: pa.Table) -> pa.Table:
+    """Each pair as a full run's dedupe gives it: ``rid_l`` < ``rid_r``."""
+    swap = pc.greater(t["rid_l"], t["rid_r"])
+    return t.set_column(0, "rid_l", pc.if_else(swap, t["rid_r"], t["rid_l"])).set_column(
+        1, "rid_r", pc.if_else(swap, t["rid_l"], t["rid_r"]))
 
 
 def empty_links() -> pa.Table:

@@ -29,9 +29,13 @@ def rid(source: ir.StringValue, source_record_id: ir.StringValue) -> ir.StringVa
     return source.concat(":", source_record_id)
 
 
-def latest(engine: Engine) -> ir.Table:
-    """The latest version of each identity record, as stored, with its ``rid``."""
+def latest(engine: Engine, only: ir.Table | None = None) -> ir.Table:
+    """The latest version of each identity record, as stored, with its ``rid``
+    (``only``: just the records whose (source, source_record_id) it lists)."""
     t = engine.table("identities")
+    if only is not None:
+        keys = only.select(_o_s="source", _o_r="source_record_id")
+        t = t.semi_join(keys, [t.source == keys._o_s, t.source_record_id == keys._o_r])
     order = ibis.desc(t._ingested_at) if "_ingested_at" in t.columns else ibis.desc(t.last_seen)
     t = t.mutate(_rn=ibis.row_number().over(group_by=[t.source, t.source_record_id],
                                              order_by=order))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ import ibis
 
 from idic.identify import _backend
 from idic.identify import cluster as cl
+from idic.identify import incremental as inc
 from idic.identify.golden import Survivorship, golden_records
 from idic.identify.graph import MAX_RECORDS, identifier_edges, identifier_values, supernodes
 from idic.identify.probabilistic import DEFAULT_THRESHOLD, Matcher, model_path
@@ -30,8 +32,9 @@ if TYPE_CHECKING:
 LINKS = "identity_links"
 SUPERNODES = "identity_supernodes"
 CUSTOMERS = "customers"
+RECORDS = inc.RECORDS
 RUN_FILE = "identify_last_run.json"
-_WORK = ("_idic_latest", "_idic_records", "_idic_values", "_idic_id_edges", "_idic_prob",
+_WORK = ("_idic_latest", "_idic_values", "_idic_id_edges", "_idic_prob",
          "_idic_manual", "_idic_cc_labels")
 
 
@@ -40,11 +43,12 @@ def run(ws: Workspace, *, retrain: bool = False, threshold: float = DEFAULT_THRE
         reason: str = "identify run") -> dict[str, Any]:
     """Resolve every identity record into a persistent customer; returns a summary dict.
 
-    After a first run, only records that are new (not in ``identity_map``) or re-ingested
-    since the last run are scored by Splink, against each other and against the rest; the
-    probabilistic links among the other records are kept from ``identity_links``. ``full``
-    (or ``retrain``, or another threshold) re-scores every record. Identifier links,
-    clustering, ids and golden records are always recomputed (cheap SQL).
+    After a first run, a run updates the tables for the records that are new (not in
+    ``identity_records``), re-ingested since the last run or erased: only they are scored
+    by Splink, and graph, clustering, ids, lineage and golden records are recomputed only
+    for the customers they touch (``incremental.py``); the result is the one a full run
+    gives. ``full`` (or ``retrain``, another threshold or super-node size, new analyst
+    overrides, other survivorship rules) recomputes everything.
     """
     t0 = time.perf_counter()
     phases: dict[str, float] = {}
@@ -58,12 +62,66 @@ def run(ws: Workspace, *, retrain: bool = False, threshold: float = DEFAULT_THRE
     engine = ws.engine
     cl.ensure_tables(engine)
     run_id, at = uuid.uuid4().hex[:12], cl.now()
+    sv = Survivorship.from_settings(ws.settings)
+    prev = None if full or retrain else _incremental_base(ws, threshold)
+    if prev is not None and inc.eligible(engine, prev, max_records=max_records,
+                                         survivorship=sv):
+        res = inc.resolve(engine, ws.path, prev, threshold=threshold,
+                          max_records=max_records, survivorship=sv, run_id=run_id, at=at,
+                          reason=reason, lap=lap)
+        trained = False
+    else:
+        res = _full_run(ws, prev, retrain=retrain, threshold=threshold,
+                        max_records=max_records, survivorship=sv, run_id=run_id, at=at,
+                        reason=reason, lap=lap)
+        trained = res.pop("trained")
+    n_records, n_scored = res.pop("records"), res.pop("scored_records")
+    stats = res
+    lk = engine.table(LINKS)
+    kinds = {r["kind"]: r["n"] for r in
+             engine.to_arrow(lk.group_by("kind").agg(n=lk.count())).to_pylist()}
+    lap("write")
+    summary = {
+        "records": n_records,
+        "customers": engine.count(CUSTOMERS),
+        "identifier_links": int(kinds.get("identifier", 0)),
+        "probabilistic_links": int(kinds.get("probabilistic", 0)),
+        "manual_links": int(kinds.get("manual", 0)),
+        "supernodes": engine.count(SUPERNODES),
+        **stats,
+        "model": str(model_path(ws.path)),
+        "model_trained": trained,
+        "scored_records": n_scored,
+        "incremental": prev is not None,
+        "threshold": threshold,
+        "max_records": max_records,
+        "survivorship": inc.survivorship_key(sv),
+        "records_version": inc.RECORDS_VERSION,
+        "run_id": run_id,
+        "seconds": round(time.perf_counter() - t0, 2),
+        "phase_seconds": phases,
+        "at": at.isoformat(),
+        "model_mtime": model_path(ws.path).stat().st_mtime if model_path(ws.path).exists()
+        else None,
+    }
+    model_dir = model_path(ws.path).parent
+    model_dir.mkdir(parents=True, exist_ok=True)
+    (model_dir / RUN_FILE).write_text(json.dumps(summary, indent=2))
+    return summary
 
+
+def _full_run(ws: Workspace, prev: dict[str, Any] | None, *, retrain: bool,
+              threshold: float, max_records: int, survivorship: Survivorship, run_id: str,
+              at: datetime, reason: str, lap: Callable[[str], None]) -> dict[str, Any]:
+    """Every table from all records (Splink scores only changed records when ``prev``
+    allows: see :func:`_score_changed`)."""
+    engine = ws.engine
     # the latest version of each record is read twice (match columns, golden records)
     engine.create_work_table("_idic_latest", latest(engine))
     base = engine.table("_idic_latest")
-    engine.create_work_table("_idic_records", records(engine, base))
-    recs = engine.table("_idic_records")
+    # the prepared records are kept: an incremental run updates them (incremental.py)
+    engine.create_table(RECORDS, records(engine, base))
+    recs = engine.table(RECORDS)
     n_records = int(recs.count().execute())
     lap("records")
 
@@ -86,7 +144,8 @@ def run(ws: Workspace, *, retrain: bool = False, threshold: float = DEFAULT_THRE
     if matcher.trained and report is not None:
         write_report(model_path(ws.path), {**report, "m_from": matcher.m_from})
     lap("splink_train" if matcher.trained else "splink_load")
-    prev = None if full or matcher.trained else _incremental_base(ws, threshold)
+    if matcher.trained:
+        prev = None
     if prev is None:
         engine.create_work_table("_idic_prob", matcher.predict(threshold))
         n_scored = n_records
@@ -115,40 +174,12 @@ def run(ws: Workspace, *, retrain: bool = False, threshold: float = DEFAULT_THRE
         stats = cl.assign_ids(engine, labels, run_id=run_id, at=at, reason=reason,
                               splits=splits)
         lap("ids_lineage")
-        sv = Survivorship.from_settings(ws.settings)
-        engine.create_table(CUSTOMERS, golden_records(base, engine.table(cl.MAP), sv))
+        engine.create_table(CUSTOMERS, golden_records(base, engine.table(cl.MAP), survivorship))
         lap("golden")
     for name in _WORK:
         _backend.drop_table(engine, name)
-
-    lk = engine.table(LINKS)
-    kinds = {r["kind"]: r["n"] for r in
-             engine.to_arrow(lk.group_by("kind").agg(n=lk.count())).to_pylist()}
-    lap("write")
-    summary = {
-        "records": n_records,
-        "customers": engine.count(CUSTOMERS),
-        "identifier_links": int(kinds.get("identifier", 0)),
-        "probabilistic_links": int(kinds.get("probabilistic", 0)),
-        "manual_links": int(kinds.get("manual", 0)),
-        "supernodes": engine.count(SUPERNODES),
-        **stats,
-        "model": str(model_path(ws.path)),
-        "model_trained": matcher.trained,
-        "scored_records": n_scored,
-        "incremental": prev is not None,
-        "threshold": threshold,
-        "run_id": run_id,
-        "seconds": round(time.perf_counter() - t0, 2),
-        "phase_seconds": phases,
-        "at": at.isoformat(),
-        "model_mtime": model_path(ws.path).stat().st_mtime if model_path(ws.path).exists()
-        else None,
-    }
-    model_dir = model_path(ws.path).parent
-    model_dir.mkdir(parents=True, exist_ok=True)
-    (model_dir / RUN_FILE).write_text(json.dumps(summary, indent=2))
-    return summary
+    return {"records": n_records, "scored_records": n_scored, "trained": matcher.trained,
+            **stats}
 
 
 def last_run(ws: Workspace) -> dict[str, Any] | None:

@@ -20,7 +20,7 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from idic.engine.csv_dialect import header_names, sniff_delimiter
+from idic.engine.csv_dialect import header_names, overlong_rows, sniff_delimiter
 from idic.errors import InputError
 from idic.ingest.formats import ParseOptions
 from idic.ingest.mapping import resolve_columns
@@ -107,9 +107,12 @@ def ingest_file(ws, kind: str, path: Path, *, mapping: dict[str, str] | None = N
     if progress:
         progress(f"reading {path.name}")
     headers = None
+    overlong: list[tuple[int, int]] = []
     if fmt == "csv":
         delimiter = delimiter or sniff_delimiter(path)
         headers = header_names(path, delimiter)
+        if headers:
+            overlong = overlong_rows(path, delimiter, len(headers))
     try:
         staged = ws.engine.read_file(path, fmt, delimiter=delimiter)
         staged.schema()  # reading the schema surfaces parse errors here, in one line
@@ -119,7 +122,8 @@ def ingest_file(ws, kind: str, path: Path, *, mapping: dict[str, str] | None = N
     try:
         return ingest_staged(ws, spec, staged, file=str(path), mapping=mapping or {},
                              source=source, first_line=first_line, sha=file_sha256(path),
-                             progress=progress, headers=headers, options=options)
+                             progress=progress, headers=headers, options=options,
+                             overlong=overlong)
     finally:
         ws.engine.release_file(staged)
 
@@ -140,9 +144,11 @@ def ingest_records(ws, kind: str, records: pa.Table, *, origin: str,
 def ingest_staged(ws, spec: TableSpec, staged: ir.Table, *, file: str,
                   mapping: dict[str, str], source: str | None, first_line: int, sha: str,
                   progress: Progress | None = None, headers: list[str] | None = None,
-                  options: ParseOptions = DEFAULT) -> IngestResult:
+                  options: ParseOptions = DEFAULT,
+                  overlong: list[tuple[int, int]] | None = None) -> IngestResult:
     """Validate and load a staged table (``headers``: the file's own column names, when
-    the reader adds columns for over-long rows)."""
+    the reader adds columns for over-long rows; ``overlong``: ``(line, fields)`` of rows
+    with more fields than the header, quarantined whole)."""
     t0 = time.perf_counter()
     engine = ws.engine
     batch_id = uuid.uuid4().hex[:16]
@@ -176,11 +182,20 @@ def ingest_staged(ws, spec: TableSpec, staged: ir.Table, *, file: str,
     # in the same transaction was measured 2x slower, and a temp table is no user data
     stage = engine.stage(staged.select(**stage_cols), f"_idic_stage_{batch_id}",
                          line_start=first_line)
+    over = None
+    if overlong:
+        over = engine.from_arrow(pa.table({
+            "_line": pa.array([r[0] for r in overlong], pa.int64()),
+            "_fields": pa.array([r[1] for r in overlong], pa.int64())}),
+            f"_idic_over_{batch_id}")
     try:
         with engine.transaction():
-            result = _load(ws, spec, stage, present, batch_id, file, started, sha, options)
+            result = _load(ws, spec, stage, present, batch_id, file, started, sha, options,
+                           over=over, width=len(headers or staged.columns))
     finally:
         engine.unstage(f"_idic_stage_{batch_id}")
+        if over is not None:
+            engine.unstage(f"_idic_over_{batch_id}")
     result.seconds = round(time.perf_counter() - t0, 3)
     return result
 
@@ -202,7 +217,8 @@ def missing_columns_error(spec: TableSpec, missing: list[str], file: str,
 
 
 def _load(ws, spec: TableSpec, stage: ir.Table, present: list[Column], batch_id: str,
-          file: str, started: datetime, sha: str, options: ParseOptions) -> IngestResult:
+          file: str, started: datetime, sha: str, options: ParseOptions, *,
+          over: ir.Table | None = None, width: int = 0) -> IngestResult:
     engine = ws.engine
     # checks on the stored parsed values (cheap comparisons; the parsing is done)
     ok = {c.name: valid(c, stage[f"_val_{c.name}"]) for c in present}
@@ -211,6 +227,8 @@ def _load(ws, spec: TableSpec, stage: ir.Table, present: list[Column], batch_id:
     for c in present:
         if c.required:
             bad = bad | failed[c.name]
+    if over is not None:  # more fields than the header: some value is in the wrong column
+        bad = bad | stage._line.cast("int64").isin(over._line)
     country = _text(stage, "country") if "_val_country" in stage.columns else None
 
     # 2. good rows (a failed optional value becomes null: a warning)
@@ -262,6 +280,17 @@ def _load(ws, spec: TableSpec, stage: ir.Table, present: list[Column], batch_id:
             record=_record_json(rows, present), quarantined_at=now,
         )
         (q_parts if c.required else w_parts).append(part)
+    if over is not None:
+        rows = stage.inner_join(over, stage._line.cast("int64") == over._line)
+        q_parts.append(rows.select(
+            batch_id=ibis.literal(batch_id), kind=ibis.literal(spec.name),
+            file=ibis.literal(file), line=rows._line.cast("int64"),
+            column=ibis.literal("(row)"), value=rows._fields.cast("string") + " fields",
+            reason=ibis.literal(
+                f"the row has more fields than the header's {width}: a value holding the "
+                "delimiter must be quoted (\"Smith, John\"); loading the first "
+                f"{width} fields would put values in the wrong columns"),
+            record=_record_json(rows, present), quarantined_at=now))
     if q_parts and quarantined:
         q_expr = ibis.union(*q_parts) if len(q_parts) > 1 else q_parts[0]
         # a re-sent bad row is not quarantined twice

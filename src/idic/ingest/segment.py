@@ -98,7 +98,8 @@ SELECT
 FROM (SELECT *, properties::JSON AS t FROM ev WHERE type = 'identify' AND user_id IS NOT NULL)
 """
 
-#: every ``group`` call with a groupId: an ``accounts`` row from its traits
+#: every ``group`` call with a groupId: an ``accounts`` row from its traits (traits that are not
+#: valid JSON - a lone surrogate, a truncated body - name no account; the event is kept)
 ACCOUNTS_SQL = """
 SELECT
     t->>'groupId' AS account_id,
@@ -108,9 +109,9 @@ SELECT
     coalesce(t->>'employees', t->>'employee_count', t->>'size') AS size,
     coalesce(t->>'owner', t->>'account_owner') AS owner,
     source
-FROM (SELECT *, properties::JSON AS t FROM ev
-      WHERE lower(trim(type)) = 'group' AND json_type(properties::JSON) = 'OBJECT')
-WHERE t->>'groupId' IS NOT NULL
+FROM (SELECT *, TRY_CAST(properties AS JSON) AS t FROM ev
+      WHERE lower(trim(type)) = 'group')
+WHERE json_type(t) = 'OBJECT' AND (t->>'groupId') IS NOT NULL
 ORDER BY _line
 """
 

@@ -32,8 +32,12 @@ def figure_html(fig: go.Figure, div_id: str | None = None) -> str:
                        div_id=div_id)
 
 
-def table_html(df: pd.DataFrame) -> str:
-    return df.to_html(index=False, border=0, classes="data", na_rep="", escape=True)
+def table_html(df: pd.DataFrame, currency: str = "") -> str:
+    """A table for people (:func:`idic.format.frame`: labels, separators, units)."""
+    from idic.format import frame
+
+    return frame(df, currency=currency).to_html(index=False, border=0, classes="data",
+                                                na_rep="", escape=True)
 
 
 def plotly_js() -> str:
@@ -57,7 +61,7 @@ def render_sections(sections: list[Section]) -> list[dict[str, Any]]:
             "intro": s.intro, "numbers": s.numbers, "bullets": s.bullets,
             "actions": s.actions, "errors": s.errors,
             "figures": [figure_html(f, f"{s.key}-fig-{i}") for i, f in enumerate(s.figures)],
-            "tables": [(t, table_html(df)) for t, df in s.tables],
+            "tables": [(t, table_html(df, getattr(s, "currency", ""))) for t, df in s.tables],
         })
     return out
 

@@ -51,6 +51,7 @@ class Section:
     tables: list[tuple[str, pd.DataFrame]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    currency: str = ""  # of the money columns in ``tables`` (see idic.format.frame)
 
 
 def currency_of(ws: Workspace) -> str:
@@ -132,6 +133,7 @@ def summary(ws: Workspace, *, currency: str | None = None, compute: bool = False
 
     s = Section("summary", "Summary")
     cur = currency_of(ws) if currency is None else currency
+    s.currency = cur
     n_orders = ws.engine.count("orders")
     if not n_orders:
         s.available, s.reason = False, "no orders in the workspace: ingest orders first"
@@ -217,6 +219,7 @@ def value(ws: Workspace, *, currency: str | None = None) -> Section:
     s = Section("value", "Value")
     eng = ws.engine
     cur = currency_of(ws) if currency is None else currency
+    s.currency = cur
     if not (eng.has_table("rfm") or eng.has_table("clv")):
         s.available, s.reason = False, "stage not run: `idic value` and `idic clv` build it"
         return s
@@ -412,6 +415,7 @@ def actions(ws: Workspace, *, currency: str | None = None) -> Section:
 
     s = Section("actions", "What to do next")
     cur = currency_of(ws) if currency is None else currency
+    s.currency = cur
     acts = next_actions(ws)
     if not acts:
         s.available, s.reason = False, ("stage not run: the value and journeys stages "
@@ -476,16 +480,41 @@ def identification(ws: Workspace) -> Section:
     return s
 
 
+def voice(ws: Workspace, currency: str = "") -> Section:
+    """Voice of the customer (its own module: :mod:`idic.interact.voice.section`)."""
+    from idic.interact.voice.section import voice_section
+
+    return voice_section(ws, currency)
+
+
 SECTIONS: dict[str, Callable[..., Section]] = {
     "summary": summary, "actions": actions, "value": value, "cohorts": cohorts,
-    "journeys": journeys, "identification": identification,
+    "journeys": journeys, "identification": identification, "voice": voice,
 }
 
 
-def all_sections(ws: Workspace, *, compute: bool = False) -> list[Section]:
+def _accounts(ws: Workspace, *, currency: str = "") -> Section:
+    from idic.accounts.section import accounts
+
+    return accounts(ws, currency=currency)
+
+
+SECTIONS["accounts"] = _accounts
+#: the sections whose builder takes the workspace's ``currency``
+TAKES_CURRENCY = {"summary", "actions", "value", "accounts", "voice"}
+
+
+def _experiments(ws: Workspace) -> Section:
     from idic.customize.experiments.section import experiments
 
+    return experiments(ws)
+
+
+SECTIONS["experiments"] = _experiments
+
+
+def all_sections(ws: Workspace, *, compute: bool = False) -> list[Section]:
     cur = currency_of(ws)
     return [summary(ws, currency=cur, compute=compute), actions(ws, currency=cur),
             value(ws, currency=cur), cohorts(ws), journeys(ws), identification(ws),
-            experiments(ws)]
+            _accounts(ws, currency=cur), voice(ws, currency=cur), _experiments(ws)]

@@ -169,6 +169,8 @@ SURVEY_RESPONSES = TableSpec(
         C("category_spend", "decimal", False, "Stated total spend in the category per year (wallet)", "1200.00"),
         C("touchpoint", "string", False, "Touchpoint the survey follows", "delivery"),
         C("channel", "string", False, "Channel of the survey", "email", check="enum", values=CHANNELS),
+        C("order_id", "string", False, "Order the answer follows (e.g. NPS after a delivery)", "O-1001"),
+        C("case_id", "string", False, "Case the answer follows (e.g. CSAT after a complaint)", "C-901"),
     ),
     key=("source", "response_id"),
     time_column="responded_at",

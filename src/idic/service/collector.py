@@ -31,7 +31,7 @@ from typing import Any
 import pyarrow as pa
 
 from idic.errors import InputError
-from idic.ingest.segment import parse_segment_file
+from idic.ingest.segment import accounts_of, parse_segment_file
 from idic.schema import TABLES
 from idic.service.prepared import Prepared
 from idic.service.spool import (
@@ -162,6 +162,12 @@ def _ingest_group(ws, entries: list[SpoolEntry], source: str) -> tuple[int, list
                                   eng.from_arrow(ids.drop(["_line"]), f"_idic_id_{tag}"),
                                   file=f"api:{entries[0].name}", mapping={}, source=None,
                                   first_line=1, sha="")
+                accounts = accounts_of(ev)  # group calls: the accounts they name
+                if accounts.num_rows:
+                    ingest_staged(ws, TABLES["accounts"],
+                                  eng.from_arrow(accounts, f"_idic_ac_{tag}"),
+                                  file=f"api:{entries[0].name}", mapping={}, source=None,
+                                  first_line=1, sha="")
                 batch_id = res.batch_id
                 per = _attribute(ws, batch_id, ev.column("message_id").to_pylist(), sizes)
             else:
@@ -169,7 +175,7 @@ def _ingest_group(ws, entries: list[SpoolEntry], source: str) -> tuple[int, list
                 per = [dict(ZERO) for _ in entries]
             _quarantine_rejects(ws, batch_id, entries, rejects)
     finally:
-        for part in ("ev", "id"):
+        for part in ("ev", "id", "ac"):
             eng.unstage(f"_idic_{part}_{tag}")
     for counts, rs in zip(per, rejects, strict=True):
         counts["received"] += len(rs)

@@ -115,6 +115,10 @@ def profile(ws, customer_id: str, *, recent: int = 20) -> dict[str, Any] | None:
             t = ws.table(table)
             out[table] = _rows(ws, _by_records(t, "source_customer_id", keys)
                                .order_by(t[key].desc()), recent)
+    if "cases_enriched" in have or "mentions_scored" in have:
+        from idic.interact.voice.profile import add_voice  # sentiment of cases, answers, mentions
+
+        add_voice(ws, out, have, recent=recent)
     cons = consents_of(ws, sorted({customer_id, *keys}))
     out["consents"] = {"current": [{k: _j(v) for k, v in r.items()} for r in cons["current"]],
                        "history": [{k: _j(v) for k, v in r.items()} for r in cons["history"]]}

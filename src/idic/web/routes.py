@@ -4,7 +4,8 @@
 ``Authorization: Bearer KEY`` header works too, for scripts; ``POST /logout`` ends it; both
 posts must come from this site's own pages) ->
 ``GET /dashboard`` overview, ``/dashboard/customers`` (search, top customers),
-``/dashboard/customers/{id}`` (360), ``/dashboard/value``, ``/dashboard/journeys``.
+``/dashboard/customers/{id}`` (360), ``/dashboard/value``, ``/dashboard/journeys``,
+``/dashboard/voice``.
 Plotly's JavaScript: ``GET /static/plotly.min.js`` from the installed package.
 
 Pages read the workspace through the API's gate (one unit of work each) and cache their
@@ -33,7 +34,8 @@ router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).with_name("templates")
 VIEW_ROLES = ("admin", "analyst", "marketer", "privacy")
 PAGES = (("overview", "Overview", "/dashboard"), ("customers", "Customers", "/dashboard/customers"),
-         ("value", "Value", "/dashboard/value"), ("journeys", "Journeys", "/dashboard/journeys"))
+         ("value", "Value", "/dashboard/value"), ("journeys", "Journeys", "/dashboard/journeys"),
+         ("voice", "Voice", "/dashboard/voice"))
 
 
 @lru_cache(maxsize=1)
@@ -198,8 +200,7 @@ def _sections_page(request: Request, page: str, names: tuple[str, ...], title: s
             built = []
             for n in names:
                 fn = sec.SECTIONS[n]
-                built.append(fn(ws, currency=cur) if n in ("summary", "actions", "value")
-                             else fn(ws))
+                built.append(fn(ws, currency=cur) if n in sec.TAKES_CURRENCY else fn(ws))
         return render_sections(built)
 
     secs = st.cached(("web", page), compute)
@@ -209,7 +210,8 @@ def _sections_page(request: Request, page: str, names: tuple[str, ...], title: s
 @router.get("/dashboard", response_class=HTMLResponse)
 async def overview(request: Request) -> Response:
     return await run_in_threadpool(_sections_page, request, "overview",
-                                   ("summary", "actions", "cohorts", "identification"), "Overview")
+                                   ("summary", "actions", "cohorts", "identification",
+                                    "accounts"), "Overview")
 
 
 @router.get("/dashboard/value", response_class=HTMLResponse)
@@ -221,6 +223,12 @@ async def value_page(request: Request) -> Response:
 async def journeys_page(request: Request) -> Response:
     return await run_in_threadpool(_sections_page, request, "journeys", ("journeys",),
                                    "Journeys")
+
+
+@router.get("/dashboard/voice", response_class=HTMLResponse)
+async def voice_page(request: Request) -> Response:
+    return await run_in_threadpool(_sections_page, request, "voice", ("voice",),
+                                   "Voice of the customer")
 
 
 # -- customers --------------------------------------------------------------------------------

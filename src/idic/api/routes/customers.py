@@ -14,7 +14,8 @@ from idic.privacy.roles import mask_row
 from idic.service import customers360 as svc
 
 router = APIRouter(prefix="/v1", tags=["customers"])
-_ROW_LISTS = ("identities", "orders", "cases", "survey_responses", "recent_events", "journeys")
+_ROW_LISTS = ("identities", "orders", "cases", "survey_responses", "recent_events", "journeys",
+              "mentions")
 
 
 def _granted(profile: dict[str, Any]) -> set[str]:

@@ -19,7 +19,6 @@ for a PNG export) and the table behind it (:attr:`JourneyMap.stages`,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +40,10 @@ class JourneyMap:
     touchpoints: pd.DataFrame
     moments: pd.DataFrame
     opportunities: list[dict[str, Any]] = field(default_factory=list)
+    value_per_order: float = 0.0
+    channels: pd.DataFrame = field(default_factory=pd.DataFrame)  # stage, channel, volume
+    period: tuple[str, str] | None = None  # first and last touch (dates)
+    conversion_events: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         def records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -49,7 +52,8 @@ class JourneyMap:
 
         return {"title": self.title, "persons": self.persons,
                 "stages": records(self.stages), "touchpoints": records(self.touchpoints),
-                "moments": records(self.moments), "opportunities": self.opportunities}
+                "moments": records(self.moments), "opportunities": self.opportunities,
+                "value_per_order": self.value_per_order}
 
 
 def restrict(tp: ir.Table, persons: ir.Table | None) -> ir.Table:
@@ -69,14 +73,30 @@ def build_map(tp: ir.Table, moments_table: pd.DataFrame | None = None, *,
     tp = tp.filter(tp.in_lookback) if "in_lookback" in tp.columns else tp
     first = tp.group_by("person_id").agg(**{
         f"s{i}": ibis.cases((tp.stage == s, tp.timestamp)).min() for i, s in enumerate(order)
-    })
+    }, _conv_at=ibis.cases((tp.is_conversion, tp.timestamp)).min(),
+        _orders=tp.is_conversion.cast("int64").sum())
     fp = first.execute()
     n_persons = len(fp)
+    ct = tp.filter(tp.is_conversion)
+    conv = ct.aggregate(n=ct.count(), value=ct.value.cast("float64").sum()).execute()
+    n_conv = int(conv["n"].iloc[0] or 0) if len(conv) else 0
+    value_per_order = float(conv["value"].iloc[0] or 0.0) / n_conv if n_conv else 0.0
+    stage_cols = [f"s{i}" for i in range(len(order))]
+    firsts = fp[stage_cols].apply(pd.to_datetime, utc=True) if n_persons else fp[stage_cols]
+    entry = firsts.idxmin(axis=1, skipna=True) if n_persons and firsts.notna().any().any() \
+        else pd.Series(dtype=object)
     tps = tp.group_by(["stage", "event"]).agg(
         volume=tp.count(), reach=tp.person_id.nunique(),
         sentiment_score=tp.sentiment_score.cast("float64").mean(),
-        channel=tp.channel.min(),
     ).execute()
+    by_ch = tp.group_by(["stage", "event", "channel"]).agg(n=tp.count()).execute() \
+        .sort_values(["stage", "event", "n", "channel"], ascending=[True, True, False, True]) \
+        .drop_duplicates(["stage", "event"])
+    tps = tps.merge(by_ch[["stage", "event", "channel"]], on=["stage", "event"], how="left")
+    # each touchpoint belongs to the stage where most of its touches are
+    main = tps.sort_values(["event", "volume", "stage"], ascending=[True, False, True]) \
+        .drop_duplicates("event")[["event", "stage"]].rename(columns={"stage": "main_stage"})
+    tps = tps.merge(main, on="event", how="left")
     st_tot = tp.group_by("stage").agg(
         volume=tp.count(), emotion=tp.sentiment_score.cast("float64").mean(),
         negative=(tp.sentiment == "negative").cast("int64").sum(),
@@ -89,7 +109,8 @@ def build_map(tp: ir.Table, moments_table: pd.DataFrame | None = None, *,
         t_in = pd.to_datetime(fp[f"s{i}"], utc=True) if n_persons else pd.Series(dtype=float)
         reach = int(t_in.notna().sum()) if n_persons else 0
         row: dict[str, Any] = {"stage": stage, "phase": tax.stage_phase.get(stage),
-                               "reach": reach, "reach_rate": reach / n_persons if n_persons else 0.0}
+                               "reach": reach, "reach_rate": reach / n_persons if n_persons else 0.0,
+                               "started_here": int((entry == f"s{i}").sum()) if len(entry) else 0}
         row["volume"] = int(st_tot.loc[stage, "volume"]) if stage in st_tot.index else 0
         row["emotion"] = float(st_tot.loc[stage, "emotion"]) if stage in st_tot.index else None
         if i + 1 < len(order) and reach:
@@ -117,69 +138,97 @@ def build_map(tp: ir.Table, moments_table: pd.DataFrame | None = None, *,
     touch["stage_rank"] = touch["stage"].map({s: i for i, s in enumerate(order)})
     touch = touch.sort_values(["stage_rank", "volume"], ascending=[True, False]) \
         .drop(columns="stage_rank").reset_index(drop=True)
-    return JourneyMap(title, n_persons, stages, touch, mt, _opportunities(stages, mt))
+    # the purchase stage leads to an order (not every order has a delivery event); after the
+    # order, the next step is a repeat order
+    buyers = int((fp["_orders"] > 0).sum()) if n_persons else 0
+    once = int((fp["_orders"] == 1).sum()) if n_persons else 0
+    extra = {"checkout_to_order": None, "one_time_buyers": once, "buyers": buyers,
+             "value_per_order": value_per_order}
+    pi = [i for i, st_ in enumerate(order) if tax.stage_phase.get(st_) == "purchase"]
+    if pi and n_persons:
+        t_in = pd.to_datetime(fp[f"s{pi[0]}"], utc=True)
+        t_c = pd.to_datetime(fp["_conv_at"], utc=True)
+        entered = int(t_in.notna().sum())
+        ordered = int((t_in.notna() & t_c.notna()).sum())
+        extra["checkout_to_order"] = (order[pi[0]], entered, ordered)
+    jm = JourneyMap(title, n_persons, stages, touch, mt,
+                    _opportunities(stages, mt, tax, extra))
+    jm.value_per_order = value_per_order
+    jm.channels = tp.group_by(["stage", "channel"]).agg(volume=tp.count()).execute()
+    span = tp.aggregate(lo=tp.timestamp.min(), hi=tp.timestamp.max()).execute()
+    if len(span) and pd.notna(span["lo"].iloc[0]):
+        jm.period = (str(pd.Timestamp(span["lo"].iloc[0]).date()),
+                     str(pd.Timestamp(span["hi"].iloc[0]).date()))
+    names = ct.select("event").distinct().execute()["event"]
+    jm.conversion_events = tuple(sorted(str(x) for x in names))
+    return jm
 
 
-def _opportunities(stages: pd.DataFrame, mt: pd.DataFrame, k: int = 3) -> list[dict[str, Any]]:
-    """The ``k`` biggest drop-offs between stages with the pain points that explain them."""
-    st = stages.dropna(subset=["conversion_to_next"])
-    st = st[st["reach"] > 0].copy()
-    if st.empty:
-        return []
-    st["lost"] = st["reach"] * (1 - st["conversion_to_next"])
+def _explained(pains: pd.DataFrame, value_per_order: float) -> list[dict[str, Any]]:
     out = []
-    for _, r in st.sort_values("lost", ascending=False).head(k).iterrows():
-        pains = mt[(mt["stage"] == r["stage"]) & (mt["kind"] == "pain_point")] \
-            .sort_values("impact") if not mt.empty else mt
-        out.append({
-            "stage": r["stage"], "next_stage": r["next_stage"], "lost_persons": int(r["lost"]),
-            "drop_off_rate": float(1 - r["conversion_to_next"]),
-            "explained_by": [
-                {"touchpoint": p["touchpoint"], "odds_ratio": float(p["odds_ratio"]),
-                 "impact": float(p["impact"])} for _, p in pains.head(3).iterrows()],
-        })
+    for _, p in pains.iterrows():
+        impact = float(p["impact"]) if pd.notna(p["impact"]) else 0.0
+        out.append({"touchpoint": str(p["touchpoint"]), "stage": str(p["stage"]),
+                    "odds_ratio": float(p["odds_ratio"]), "or_low": float(p["or_low"]),
+                    "or_high": float(p["or_high"]), "impact": impact,
+                    "value_at_stake": -impact * value_per_order})
     return out
 
 
-def render_html(jm: JourneyMap, path: str | Path | None = None, *,
-                extra_figures: list[Any] | None = None) -> str:
-    """One self-contained HTML page (Plotly inlined, no CDN): map, emotion curve, tables."""
-    from idic.charts.journeys import emotion_curve_figure, journey_map_figure
+def _opportunities(stages: pd.DataFrame, mt: pd.DataFrame, tax: Taxonomy,
+                   extra: dict[str, Any], k: int = 4) -> list[dict[str, Any]]:
+    """The biggest drop-offs of the journey with the pain points that explain them.
 
-    figs = [journey_map_figure(jm), emotion_curve_figure(jm), *(extra_figures or [])]
-    parts = []
-    for i, fig in enumerate(figs):
-        parts.append(fig.to_html(full_html=False, include_plotlyjs=(i == 0),
-                                 config={"toImageButtonOptions": {"format": "png", "scale": 2}}))
-    opp = "".join(
-        f"<li><b>{escape(str(o['stage']))} → {escape(str(o['next_stage']))}</b>: "
-        f"{o['lost_persons']} persons lost ({o['drop_off_rate']:.0%})"
-        + (" — explained by " + ", ".join(
-            f"{escape(str(e['touchpoint']))} (OR {e['odds_ratio']:.2f})" for e in o["explained_by"])
-           if o["explained_by"] else "") + "</li>" for o in jm.opportunities)
-    table = jm.stages.to_html(index=False, float_format=lambda x: f"{x:.3g}", na_rep="",
-                              classes="idic-table", border=0)
-    mom = jm.moments.head(20).to_html(index=False, float_format=lambda x: f"{x:.3g}",
-                                      na_rep="", classes="idic-table", border=0) \
-        if not jm.moments.empty else "<p>No touchpoint with enough journeys to measure.</p>"
-    html = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{escape(jm.title)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 24px; max-width: 1280px; color: #222; }}
-h1 {{ font-size: 22px; }} h2 {{ font-size: 17px; margin-top: 28px; }}
-.idic-table {{ border-collapse: collapse; font-size: 12px; }}
-.idic-table th, .idic-table td {{ padding: 4px 8px; border-bottom: 1px solid #ddd; text-align: left; }}
-</style></head><body>
-<h1>{escape(jm.title)}</h1>
-<p>{jm.persons} persons. Stages as columns; touchpoints with volume, reach, conversion to the
-next stage, time, emotion; pain points, love points and moments of truth measured from the data.</p>
-{parts[0]}
-{''.join(parts[1:])}
-<h2>Opportunities</h2><ul>{opp or '<li>none found</li>'}</ul>
-<h2>The table behind the map</h2>{table}
-<h2>Pain points, love points and moments of truth</h2>{mom}
-</body></html>
-"""
+    Drop-offs: between the stages before the purchase (persons who reached a stage and never
+    the next), from the purchase stage to an order, and after the first order to a repeat
+    order (one-time buyers). A drop-off is explained by the pain points of its stages (a
+    touchpoint whose interval lies below 1, see :mod:`.moments`), never by navigation.
+    ``value_at_stake`` of a drop-off: the persons lost times the average order value (what
+    one order from each would bring); of a pain point: the orders it loses (``-impact``) times
+    the average order value. Associations, not causes: test a fix before counting on it.
+    """
+    vpo = float(extra.get("value_per_order") or 0.0)
+    pains_all = mt[mt["kind"] == "pain_point"].sort_values("impact") if not mt.empty else mt
+    out = []
+    order = list(stages["stage"])
+    for _, r in stages.iterrows():
+        if tax.stage_phase.get(r["stage"]) != "pre-purchase" or r["reach"] <= 0 \
+                or pd.isna(r["conversion_to_next"]):
+            continue
+        lost = round(float(r["reach"]) * (1 - float(r["conversion_to_next"])))
+        out.append({"stage": r["stage"], "next_stage": r["next_stage"], "lost_persons": lost,
+                    "drop_off_rate": float(1 - r["conversion_to_next"]),
+                    "value_at_stake": lost * vpo,
+                    "explained_by": _explained(
+                        pains_all[pains_all["stage"] == r["stage"]].head(3), vpo)})
+    cto = extra.get("checkout_to_order")
+    if cto and cto[1]:
+        stage, entered, ordered = cto
+        lost = entered - ordered
+        out.append({"stage": stage, "next_stage": "order", "lost_persons": lost,
+                    "drop_off_rate": lost / entered, "value_at_stake": lost * vpo,
+                    "explained_by": _explained(
+                        pains_all[pains_all["stage"] == stage].head(3), vpo)})
+    buyers = int(extra.get("buyers") or 0)
+    if buyers:
+        post = [s for s in order if tax.stage_phase.get(s) == "post-purchase"]
+        once = int(extra.get("one_time_buyers") or 0)
+        out.append({"stage": "first order", "next_stage": "repeat order", "lost_persons": once,
+                    "drop_off_rate": once / buyers, "value_at_stake": once * vpo,
+                    "explained_by": _explained(
+                        pains_all[pains_all["stage"].isin(post)].head(3), vpo)})
+    out.sort(key=lambda o: -o["lost_persons"])
+    return out[:k]
+
+
+def render_html(jm: JourneyMap, path: str | Path | None = None, *,
+                persona: str | None = None, scenario: str | None = None,
+                currency: str = "") -> str:
+    """One self-contained HTML page (no script, nothing from the network): the map
+    (:func:`idic.charts.journey_map.map_page`), opportunities and the tables behind it."""
+    from idic.charts.journey_map import map_page
+
+    html = map_page(jm, persona=persona, scenario=scenario, currency=currency)
     if path is not None:
         Path(path).write_text(html, encoding="utf-8")
     return html

@@ -102,7 +102,7 @@ def workspace_moments(ws: Workspace, outcome: str = "conversion", *,
         m = ws.engine.to_pandas(ws.table("moments"))
         return m[(m["outcome"] == outcome) & (m["unit"] == "journey")].reset_index(drop=True)
     tp = restrict(workspace_touchpoints(ws, spec, rules, materialise=True), persons)
-    return moments(tp, outcome=outcome, min_exposed=min_exposed)
+    return moments(tp, outcome=outcome, min_exposed=min_exposed, taxonomy=_taxonomy(rules))
 
 
 def segment_persons(ws: Workspace, segment: str, table: str = "segments",
@@ -152,7 +152,7 @@ def journey_map(ws: Workspace, *, persons: ir.Table | None = None, title: str | 
     by_outcome = {}
     for outcome in ("conversion", "retention"):
         by_outcome[outcome] = workspace_moments(ws, outcome) if stored and persons is None \
-            else moments(tp, outcome=outcome, min_exposed=min_exposed)
+            else moments(tp, outcome=outcome, min_exposed=min_exposed, taxonomy=tax)
     return build_map(tp, map_moments(by_outcome["conversion"], by_outcome["retention"], tax),
                      title=title or "Customer journey map", taxonomy=tax)
 

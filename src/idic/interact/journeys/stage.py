@@ -36,7 +36,7 @@ def run(ws: Workspace, *, session_gap: str | float = "30m", lookback: str | floa
     eng.create_table("journeys", journeys(tp))
     jr = ws.table("journeys")
     eng.create_table("journey_paths", aggregate_paths(jr))
-    frames = [moments(tp, outcome=o, unit=u, min_exposed=min_exposed)
+    frames = [moments(tp, outcome=o, unit=u, min_exposed=min_exposed, taxonomy=tax)
               for o, u in (("conversion", "journey"), ("retention", "journey"),
                            ("conversion", "session"))]
     mt = pd.concat([f for f in frames if not f.empty], ignore_index=True) if any(

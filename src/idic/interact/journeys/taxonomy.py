@@ -11,6 +11,7 @@ channel to online / offline, sentiment +1 (love point) / 0 / -1 (pain point).
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -24,6 +25,11 @@ from idic.schema.tables import CHANNELS, CREATORS, SENTIMENTS, STAGES
 
 DEFAULT_RULES = Path(__file__).with_name("rules.json")
 ATTRIBUTES = ("stage", "channel", "creator", "sentiment")
+#: generic navigation events (page / screen / product views, e-mail opens and clicks): how
+#: people move, not experiences; see :mod:`.moments` for how they are judged
+DEFAULT_NAVIGATION = (r"^(page|screen|product|products|category|catalog|home ?page|listing)"
+                      r"( list)? view(ed)?$|^e-?mail (opened|clicked|delivered)$|^(page|screen)$"
+                      r"|^(product|category|page|screen)s? (viewed|seen|opened)$")
 ALLOWED = {"stage": STAGES, "channel": CHANNELS, "creator": CREATORS, "sentiment": SENTIMENTS}
 MATCHERS = ("event", "source", "type", "properties", "channel")
 
@@ -48,6 +54,12 @@ class Taxonomy:
     stage_phase: dict[str, str] = field(default_factory=dict)
     channel_kind: dict[str, str] = field(default_factory=dict)
     sentiment_score: dict[str, int] = field(default_factory=dict)
+    navigation_events: str = DEFAULT_NAVIGATION
+
+    def is_navigation(self, event: str) -> bool:
+        """True for a generic navigation event (lower-cased name matches
+        ``navigation_events``)."""
+        return bool(re.search(self.navigation_events, str(event).strip().lower()))
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], *, origin: str = "rules") -> Taxonomy:
@@ -67,6 +79,12 @@ class Taxonomy:
         for attr, v in defaults.items():
             _check_value(attr, v, f"{origin}: defaults")
         order = tuple(d.get("stage_order", STAGES))
+        nav = str(d.get("navigation_events", DEFAULT_NAVIGATION))
+        try:
+            re.compile(nav)
+        except re.error as exc:
+            raise InputError(f"{origin}: navigation_events is not a regular expression: {exc}",
+                             hint="e.g. \"^page viewed$|^e-?mail opened$\"") from None
         return cls(
             rules=tuple(rules),
             defaults=defaults,
@@ -76,6 +94,7 @@ class Taxonomy:
             stage_phase=dict(d.get("stage_phase", {})),
             channel_kind=dict(d.get("channel_kind", {})),
             sentiment_score={k: int(v) for k, v in d.get("sentiment_score", {}).items()},
+            navigation_events=nav,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -87,6 +106,7 @@ class Taxonomy:
             "stage_phase": self.stage_phase,
             "channel_kind": self.channel_kind,
             "sentiment_score": self.sentiment_score,
+            "navigation_events": self.navigation_events,
             "defaults": self.defaults,
             "rules": [{**r.match, "set": r.values} for r in self.rules],
         }

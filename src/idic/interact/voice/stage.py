@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import ibis
+import pandas as pd
 import pyarrow as pa
 
 from idic.interact.voice import scores
@@ -28,7 +29,12 @@ if TYPE_CHECKING:
 
     from idic.workspace import Workspace
 
-TABLES = ("nps_summary", "mentions_scored")
+TABLES = ("nps_summary", "mentions_scored", "cases_enriched", "service_times",
+          "recovery_effect", "silent_dissatisfied", "avoidable_contacts", "voice_topics",
+          "customer_voice", "voice_alerts", "suspicious_reviews")
+#: number of topics fitted to complaint texts and to NPS comments
+CASE_TOPICS = 8
+COMMENT_TOPICS = 4
 _NPS_COLS = ("nps", "se", "ci_low", "ci_high", "n", "promoters", "passives", "detractors")
 
 
@@ -116,4 +122,83 @@ def run(ws: Workspace) -> dict[str, Any]:
         summary["labelled_mentions"] = n
         summary["accuracy_on_labelled"] = int(agg["hit"] or 0) / n if n else None
         summary["negative_recall_on_labelled"] = int(agg["neg_hit"] or 0) / neg if neg else None
+    summary.update(_complaints(ws))
+    from idic.interact.voice.reviews import suspicious_reviews
+
+    if _has_rows(ws, "social") or _has_rows(ws, "events"):
+        sr = suspicious_reviews(ws)
+        _put(ws, "suspicious_reviews", sr.astype({"rating": "float64"}))
+        summary["suspicious_reviews"] = len(sr)
     return summary
+
+
+def _put(ws: Workspace, name: str, df: pd.DataFrame | pa.Table) -> None:
+    t = df if isinstance(df, pa.Table) else pa.Table.from_pandas(df, preserve_index=False)
+    ws.engine.create_table(name, t)
+
+
+def _complaints(ws: Workspace) -> dict[str, Any]:
+    """Topics, cases_enriched, service times, recovery effect, silent dissatisfaction,
+    avoidable contacts, customer_voice and the love-becomes-hate alerts."""
+    from idic.interact.voice import customers, service, silent, topics
+
+    res: dict[str, Any] = {}
+    has_cases = _has_rows(ws, "cases")
+    has_surveys = _has_rows(ws, "survey_responses")
+    topic_rows: list[dict[str, Any]] = []
+    case_topic: dict[str, str | None] = {}
+    if has_cases:
+        texts = ws.table("cases").select("text", "topic").to_pyarrow()
+        tx = texts.column("text").to_pylist()
+        fit = topics.fit_topics(tx, CASE_TOPICS)
+        case_topic = {t: fit.label_of(t) for t in fit.assignment}
+        topic_rows += [{"corpus": "cases", "topic": j, "label": lab, "size": n}
+                       for j, (lab, n) in enumerate(zip(fit.labels, fit.sizes, strict=True))]
+        given = texts.column("topic").to_pylist()
+        pairs = [(fit.assignment.get(t or "", -1), g) for t, g in zip(tx, given, strict=True)
+                 if g]
+        if pairs:
+            res["case_topic_agreement"] = topics.agreement([a for a, _ in pairs],
+                                                           [g for _, g in pairs])
+    if has_surveys:
+        s = ws.table("survey_responses")
+        com = s.filter(s.comment.notnull()).select("comment").to_pyarrow().column(0).to_pylist()
+        if com:
+            fit = topics.fit_topics(com, COMMENT_TOPICS)
+            topic_rows += [{"corpus": "nps comments", "topic": j, "label": lab, "size": n}
+                           for j, (lab, n) in enumerate(zip(fit.labels, fit.sizes,
+                                                            strict=True))]
+    if topic_rows:
+        _put(ws, "voice_topics", pa.Table.from_pylist(topic_rows))
+    if not has_cases:
+        return res
+    texts = sorted({t for t in ws.table("cases").select("text").to_pyarrow().column(0)
+                    .to_pylist() if t})
+    scored = {t: (x.label, x.score) for t, x in zip(texts, score_texts(texts), strict=True)}
+    ce = service.cases_enriched(ws, case_topic, scored)
+    _put(ws, "cases_enriched", ce)
+    _put(ws, "service_times", service.service_times(ce))
+    res["cases_enriched"] = len(ce)
+    res["handled"] = {k: int(v) for k, v in ce["handled"].value_counts().items()}
+    res["scores_by_outcome"] = service.scores_by_outcome(ce)
+    if _has_rows(ws, "orders") and has_surveys:
+        rec = service.recovery_effect(ws, ce)
+        _put(ws, "recovery_effect", service.recovery_rows(rec))
+        res["recovery_effect"] = rec
+    sd = silent.silent_dissatisfied(ws, ce)
+    _put(ws, "silent_dissatisfied", sd)
+    av = silent.avoidable_contacts(ce)
+    _put(ws, "avoidable_contacts", av)
+    res.update(silent.summary(sd, av, ce))
+    ms = (ws.table("mentions_scored").to_pandas() if _has_rows(ws, "mentions_scored")
+          else pd.DataFrame(columns=["social_handle", "posted_at", "sentiment",
+                                     "sentiment_score"]))
+    if has_surveys:
+        cv = customers.customer_voice(ws, ce, sd, ms)
+        _put(ws, "customer_voice", cv)
+        res["customer_voice"] = len(cv)
+        al = customers.love_becomes_hate(ws, cv, ms)
+        _put(ws, "voice_alerts", al)
+        res["voice_alerts"] = len(al)
+        res["value_at_stake"] = float(al["value_at_stake"].sum()) if len(al) else 0.0
+    return res

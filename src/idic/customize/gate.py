@@ -1,0 +1,123 @@
+"""The consent gate: always on, between every audience, campaign or export and the customers.
+
+A customer passes for a purpose only when (GDPR arts. 6(1)(a), 7, 17, 18, 21):
+
+* their latest consent record for that purpose is a grant: the latest grant is strictly
+  later than the latest withdrawal (a withdrawal recorded at the same instant as a grant
+  wins; no record at all fails). The ledger's ``channel`` is where the consent was
+  collected; a withdrawal on any channel ends the consent;
+* for an audience on a marketing channel, the same holds for the channel's own purpose as
+  well (``email`` needs ``email_marketing``, ``sms`` needs ``sms_marketing``);
+* they are not erased (a tombstone of their customer id), not under a restriction of
+  processing (art. 18) and have not objected (art. 21) to profiling or marketing.
+
+:func:`gate` filters any Ibis table with a ``customer_id`` column; :func:`may_profile` is the
+same gate for the profiling-based outputs of other stages (segments, next best action,
+personalisation): ``profiling`` or ``personalisation`` consent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis
+import ibis.expr.types as ir
+
+from idic.errors import InputError
+
+#: the channel's own marketing purpose, needed on top of the audience's purpose
+CHANNEL_PURPOSE = {"email": "email_marketing", "sms": "sms_marketing"}
+KNOWN_PURPOSES = ("email_marketing", "sms_marketing", "profiling", "personalisation",
+                  "third_party_sharing")
+CHANNELS = ("email", "sms", "web", "app", "store", "call_centre", "post", "social", "partner")
+PROFILING_PURPOSES = ("profiling", "personalisation")
+
+
+@dataclass(frozen=True)
+class GateCounts:
+    candidates: int
+    passed: int
+
+    @property
+    def excluded(self) -> int:
+        return self.candidates - self.passed
+
+
+def check_purpose(purpose: str, channel: str | None) -> None:
+    from idic.suggest import unknown_name
+
+    if purpose not in KNOWN_PURPOSES:
+        raise unknown_name("purpose", purpose, KNOWN_PURPOSES, given_in="--purpose")
+    if channel is not None and channel not in CHANNELS:
+        raise unknown_name("channel", channel, CHANNELS, given_in="--channel")
+
+
+def required_purposes(purpose: str, channel: str | None) -> list[str]:
+    need = [purpose]
+    extra = CHANNEL_PURPOSE.get(channel or "")
+    if extra and extra not in need:
+        need.append(extra)
+    return need
+
+
+def current_purpose_state(ws) -> ir.Table | None:
+    """One row per (customer_id, purpose): ``status`` granted when the latest grant is later
+    than the latest withdrawal, else withdrawn."""
+    from idic.privacy.consent import consent_history
+
+    h = consent_history(ws)
+    if h is None:
+        return None
+    g = h.group_by("customer_id", "purpose").aggregate(
+        _g=h.recorded_at.max(where=h.status == "granted"),
+        _w=h.recorded_at.max(where=h.status == "withdrawn"))
+    ok = g._g.notnull() & (g._w.isnull() | (g._g > g._w))
+    return g.select("customer_id", "purpose",
+                    status=ibis.ifelse(ok, ibis.literal("granted"), ibis.literal("withdrawn")))
+
+
+def consenting(ws, purposes: list[str]) -> ir.Table | None:
+    """Customer ids (column ``customer_id``) holding a current grant for every purpose."""
+    cur = current_purpose_state(ws)
+    if cur is None:
+        return None
+    ok = cur.filter(cur.purpose.isin(purposes) & (cur.status == "granted"))
+    g = ok.group_by("customer_id").aggregate(_n=ok.purpose.nunique())
+    return g.filter(g._n == len(set(purposes))).select("customer_id")
+
+
+def blocked(ws) -> ir.Table | None:
+    """Customer ids under an active restriction (art. 18) or objection (art. 21)."""
+    from idic.customize.rights import active_blocks
+
+    return active_blocks(ws)
+
+
+def gate(ws, t: ir.Table, purpose: str, channel: str | None = None) -> ir.Table:
+    """``t`` (a ``customer_id`` column) without anyone who may not be processed for
+    ``purpose`` on ``channel``. Never skips: no consent ledger means nobody passes."""
+    from idic.privacy import tombstones
+
+    need = required_purposes(purpose, channel)
+    ok = consenting(ws, need)
+    if ok is None:
+        return t.filter(ibis.literal(False))
+    out = t.semi_join(ok, "customer_id")
+    b = blocked(ws)
+    if b is not None:
+        out = out.anti_join(b, "customer_id")
+    eng = ws.engine
+    if eng.has_table(tombstones.TOMBSTONES) and eng.count(tombstones.TOMBSTONES):
+        tomb = ws.table(tombstones.TOMBSTONES)
+        hashes = tomb.filter(tomb.kind == "customer").hash
+        out = out.filter(~tombstones.hash_expr(ws, "customer", out.customer_id).isin(hashes))
+    return out
+
+
+def may_profile(ws, t: ir.Table, purpose: str = "profiling") -> ir.Table:
+    """The gate for profiling-based outputs (segments, next best action: ``profiling``;
+    personalised content: ``personalisation``). Other stages call this before they write or
+    show a per-customer profiling result."""
+    if purpose not in PROFILING_PURPOSES:
+        raise InputError(f"may_profile is for {', '.join(PROFILING_PURPOSES)}, not {purpose!r}")
+    return gate(ws, t, purpose)
