@@ -50,3 +50,24 @@ def test_charts_are_labelled() -> None:
     s = [.9, .8, .7, .65, .6, .5, .45, .4, .3, .2, .1, .05]
     q = qini_figure(evaluate(y, s, t))
     assert "0.313" in q.layout.title.text and q.layout.xaxis.title.text.startswith("units")
+
+
+def test_dashboard_page_shows_saved_experiments(tmp_path: Path) -> None:
+    import warnings
+
+    with warnings.catch_warnings():  # starlette's TestClient warns about httpx (as voice's test)
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+
+    from idic.api import create_app
+    from idic.privacy.keys import create_key
+
+    path = tmp_path / "ws"
+    with Workspace.init(path) as ws:
+        save_result(ws, "checkout", _result(5.0, 1))
+    key = create_key(path, "analyst")["key"]
+    with TestClient(create_app(path)) as c:
+        assert c.post("/login", data={"key": key}, follow_redirects=False).status_code == 303
+        r = c.get("/dashboard/experiments")
+        assert r.status_code == 200 and "could not be built" not in r.text
+        assert "better than control" in r.text and 'href="/dashboard/experiments"' in r.text
