@@ -76,6 +76,34 @@ def size_cmd(
                   + (f", {share:.0%} of them in the test." if share < 1 else "."))
 
 
+@app.command("mde")
+@command
+def mde_cmd(
+    baseline: Annotated[float, typer.Option("--baseline", help="Control's rate (0.10) or mean")],
+    per_arm: Annotated[float, typer.Option("--per-arm", help="Units per arm available")],
+    power: Annotated[float, typer.Option("--power", help="Chance to detect the MDE")] = 0.8,
+    alpha: Annotated[float, typer.Option("--alpha", help="False-positive rate, two-sided")] = 0.05,
+    sd: Annotated[float | None, typer.Option(
+        "--sd", help="Standard deviation of the outcome: a mean (t test), not a rate")] = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Minimum detectable effect (absolute, upwards) for a given number of units per arm.
+    JSON: mde, relative_mde."""
+    from idic.customize.experiments.design import mde_mean, mde_proportion
+
+    m = (mde_proportion(baseline, per_arm, alpha=alpha, power=power) if sd is None
+         else mde_mean(per_arm, sd, alpha=alpha, power=power))
+    rel = m / abs(baseline) if baseline else None
+    if json_out:
+        emit_json({"mde": m, "relative_mde": rel, "per_arm": per_arm, "baseline": baseline,
+                   "alpha": alpha, "power": power, "sd": sd})
+        return
+    shown = f"{m * 100:.2f} points" if sd is None else f"{m:,.4g}"
+    out.print(f"With {per_arm:,.0f} units per arm the smallest detectable lift is [bold]{shown}"
+              f"[/]" + (f" ({rel:.1%} relative)" if rel is not None else "")
+              + f", at {power:.0%} power and alpha {alpha:g} (two-sided).")
+
+
 def _counts(text: str, what: str) -> list[float]:
     try:
         vals = [float(x) for x in text.split(",") if x.strip()]
@@ -166,7 +194,9 @@ def _print_analysis(res: dict[str, Any], title: str) -> None:
 @app.command("analyze")
 @command
 def analyze_cmd(
-    file: Annotated[Path, typer.Argument(help="Per-unit results (.csv, .parquet, .jsonl)")],
+    file: Annotated[Path | None, typer.Argument(
+        help="Per-unit results (.csv, .parquet, .jsonl); or --table with --workspace")] = None,
+    *,
     variant_col: Annotated[str, typer.Option("--variant-col", help="Column naming the arm")],
     value_col: Annotated[str, typer.Option(
         "--value-col", help="Outcome column: 0/1 conversion, revenue, change in CLV")],
@@ -189,6 +219,11 @@ def analyze_cmd(
         "--prior-mean", help="Bayesian: prior mean of the relative effect")] = 0.0,
     prior_sd: Annotated[float | None, typer.Option(
         "--prior-sd", help="Bayesian: prior sd of the relative effect (default: flat)")] = None,
+    table: Annotated[str | None, typer.Option(
+        "--table", help="Read the units from this workspace table instead of a file")] = None,
+    chart: Annotated[Path | None, typer.Option(
+        "--chart", help="Also write the effects with their intervals as an offline HTML "
+        "chart (Plotly)")] = None,
     workspace: WorkspaceOpt = None,
     name: Annotated[str | None, typer.Option(
         "--name", help="With --workspace: save the result as experiment NAME (table "
@@ -198,20 +233,49 @@ def analyze_cmd(
     """Effect of every variant against control: absolute and relative (delta method) with
     intervals and Welch p-values, CUPED with --pre-col, Bayesian chance to beat control with
     --method bayesian, SRM check, participation and guardrails."""
-    from idic.customize.experiments.analysis import analyze_file
+    from idic.customize.experiments.analysis import analyze_file, analyze_table
 
-    if (workspace is None) != (name is None):
-        raise InputError("--workspace and --name go together (save the result under NAME)")
-    res = analyze_file(file, variant=variant_col, value=value_col, control=control,
-                       pre=pre_col, method=method, weights=weights,
-                       participation=participation_col, guardrails=guardrail or [],
-                       alpha=alpha, prior_mean=prior_mean, prior_sd=prior_sd)
+    if (file is None) == (table is None):
+        raise InputError("give a results FILE or --table NAME (with --workspace)")
+    if chart is not None:
+        _chart_path(chart)
+    if name is not None and workspace is None:
+        raise InputError("--name saves the result in a workspace: give --workspace too")
+    opts: dict[str, Any] = {
+        "variant": variant_col, "value": value_col, "control": control, "pre": pre_col,
+        "method": method, "weights": weights, "participation": participation_col,
+        "guardrails": guardrail or [], "alpha": alpha, "prior_mean": prior_mean,
+        "prior_sd": prior_sd}
+    if table is not None:
+        from idic.cli.common import open_ws
+
+        with open_ws(workspace, read_only=name is None) as ws:
+            res = analyze_table(ws.engine, ws.table(table), source=f"table {table!r}", **opts)
+    else:
+        assert file is not None
+        res = analyze_file(file, **opts)
     if workspace is not None and name is not None:
         _save(workspace, name, res)
+    if chart is not None:
+        from idic.charts.experiments import effects_figure
+
+        fig = effects_figure({name or (file.name if file is not None else str(table)): res},
+                             relative=res["variants"][control]["mean"] != 0)
+        fig.write_html(chart, include_plotlyjs=True)
     if json_out:
         emit_json(res)
     else:
-        _print_analysis(res, f"{value_col} by {variant_col} in {file.name}")
+        _print_analysis(res, f"{value_col} by {variant_col} in "
+                             f"{file.name if file is not None else table}")
+
+
+def _chart_path(path: Path) -> Path:
+    """Check an HTML chart path before any work."""
+    from idic.cli.common import output_file
+
+    if path.suffix.lower() not in (".html", ".htm"):
+        raise InputError(f"{path}: a chart is written as .html")
+    return output_file(path)
 
 
 def _save(workspace: Path, name: str, res: dict[str, Any]) -> None:

@@ -25,7 +25,7 @@ TreatmentCol = Annotated[str, typer.Option("--treatment-col",
 
 
 def _read(file: Path, cols: list[str], binary: list[str]) -> dict[str, Any]:
-    from idic.customize.experiments.analysis import open_results, read_columns
+    from idic.customize.experiments.loading import open_results, read_columns
 
     eng, t = open_results(file)
     try:
@@ -59,6 +59,8 @@ def evaluate_cmd(
                                            help="Predicted uplift: higher = target first")],
     max_points: Annotated[int, typer.Option(
         "--max-points", help="At most this many curve points in the output (0: all)")] = 1000,
+    chart: Annotated[Path | None, typer.Option(
+        "--chart", help="Also write the Qini curve as an offline HTML chart (Plotly)")] = None,
     json_out: JsonOpt = False,
 ) -> None:
     """Qini and uplift curves of a score, their normalised areas (as scikit-uplift's
@@ -68,8 +70,17 @@ def evaluate_cmd(
 
     if max_points < 0:
         raise InputError("--max-points must be 0 (all) or positive")
+    if chart is not None:
+        from idic.cli.experiment import _chart_path
+
+        _chart_path(chart)
     d = _read(file, [outcome_col, treatment_col, score_col], [treatment_col])
     res = evaluate(d[outcome_col], d[score_col], d[treatment_col], max_points=max_points or None)
+    if chart is not None:
+        from idic.charts.experiments import qini_figure
+
+        qini_figure(res, title=f"Qini curve of {score_col}",
+                    outcome=outcome_col).write_html(chart, include_plotlyjs=True)
     if json_out:
         emit_json(res)
     else:

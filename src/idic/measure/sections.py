@@ -511,8 +511,18 @@ SECTIONS["network"] = _network
 TAKES_CURRENCY = {"summary", "actions", "value", "accounts", "voice", "network"}
 
 
+def _experiments(ws: Workspace) -> Section:
+    from idic.customize.experiments.section import experiments
+
+    return experiments(ws)
+
+
+SECTIONS["experiments"] = _experiments
+
+
 def all_sections(ws: Workspace, *, compute: bool = False) -> list[Section]:
     cur = currency_of(ws)
     return [summary(ws, currency=cur, compute=compute), actions(ws, currency=cur),
             value(ws, currency=cur), cohorts(ws), journeys(ws), identification(ws),
-            _accounts(ws, currency=cur), voice(ws, currency=cur), _network(ws, cur)]
+            _accounts(ws, currency=cur), voice(ws, currency=cur), _network(ws, cur),
+            _experiments(ws)]

@@ -5,7 +5,7 @@
 posts must come from this site's own pages) ->
 ``GET /dashboard`` overview, ``/dashboard/customers`` (search, top customers),
 ``/dashboard/customers/{id}`` (360), ``/dashboard/value``, ``/dashboard/journeys``,
-``/dashboard/voice``, ``/dashboard/network``.
+``/dashboard/voice``, ``/dashboard/network``, ``/dashboard/experiments``.
 Plotly's JavaScript: ``GET /static/plotly.min.js`` from the installed package.
 
 Pages read the workspace through the API's gate (one unit of work each) and cache their
@@ -35,7 +35,8 @@ TEMPLATES = Path(__file__).with_name("templates")
 VIEW_ROLES = ("admin", "analyst", "marketer", "privacy")
 PAGES = (("overview", "Overview", "/dashboard"), ("customers", "Customers", "/dashboard/customers"),
          ("value", "Value", "/dashboard/value"), ("journeys", "Journeys", "/dashboard/journeys"),
-         ("voice", "Voice", "/dashboard/voice"), ("network", "Network", "/dashboard/network"))
+         ("voice", "Voice", "/dashboard/voice"), ("network", "Network", "/dashboard/network"),
+         ("experiments", "Experiments", "/dashboard/experiments"))
 
 
 @lru_cache(maxsize=1)
@@ -229,10 +230,18 @@ async def journeys_page(request: Request) -> Response:
 async def voice_page(request: Request) -> Response:
     return await run_in_threadpool(_sections_page, request, "voice", ("voice",),
                                    "Voice of the customer")
+
+
 @router.get("/dashboard/network", response_class=HTMLResponse)
 async def network_page(request: Request) -> Response:
     return await run_in_threadpool(_sections_page, request, "network", ("network",),
                                    "Roles and networks")
+
+
+@router.get("/dashboard/experiments", response_class=HTMLResponse)
+async def experiments_page(request: Request) -> Response:
+    return await run_in_threadpool(_sections_page, request, "experiments", ("experiments",),
+                                   "Experiments")
 
 
 # -- customers --------------------------------------------------------------------------------

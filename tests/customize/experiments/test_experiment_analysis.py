@@ -134,3 +134,14 @@ def test_loader_fuzz_gives_a_result_or_an_input_error(tmp_path_factory: pytest.T
         return
     assert sum(v["n"] for v in res["variants"].values()) == len(rows)
     assert all(float(r[1]) == float(r[1]) for r in rows)  # only clean numbers got through
+
+
+def test_control_mean_zero_has_no_relative_effect_but_a_chance_to_win() -> None:
+    res = analyze_arrays(["a"] * 50 + ["b"] * 50, [0] * 95 + [1] * 5, control="a",
+                         method="bayesian", prior_sd=0.3)
+    b = res["variants"]["b"]
+    assert b["relative"]["effect"] is None and b["absolute"]["effect"] == pytest.approx(0.1)
+    # flat prior on the absolute effect: P(N(0.1, se²) > 0), se = √(0.1·0.9/50)
+    se = (0.1 * 0.9 / 50) ** 0.5
+    assert b["chance_on"] == "absolute effect"
+    assert b["chance_to_win"] == pytest.approx(sps.norm.sf(0, 0.1, se))

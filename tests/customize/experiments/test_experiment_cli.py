@@ -63,9 +63,12 @@ def test_analyze_contract_and_saved_result(results: Path, tmp_path: Path) -> Non
     assert len(new["relative"]["ci"]) == 2 and "p_value" in got["srm"]
     lo, hi = new["absolute"]["ci"]
     assert lo < 1.5 < hi and new["chance_to_win"] > 0.95  # the planted +1.5
+    chart = tmp_path / "effects.html"
     human = invoke("experiment", "analyze", str(results), "--variant-col", "arm",
-                   "--value-col", "revenue", "--control", "control", "--pre-col", "pre")
+                   "--value-col", "revenue", "--control", "control", "--pre-col", "pre",
+                   "--chart", str(chart))
     assert "Sample-ratio mismatch" in human.stdout and "CUPED" in human.stdout
+    assert "change against control (%)" in chart.read_text()
     ws = tmp_path / "ws"
     assert invoke("init", "--workspace", str(ws)).exit_code == 0
     for _ in range(2):  # saving again replaces the experiment's rows
@@ -85,3 +88,28 @@ def test_analyze_errors_exit_2_and_name_the_problem(results: Path) -> None:
     res = invoke("experiment", "analyze", str(results), "--variant-col", "arm", "--value-col",
                  "revenue", "--control", "control", "--method", "magic")
     assert res.exit_code == 2 and "unknown method" in res.stderr
+
+
+def test_mde_inverts_size() -> None:
+    res = invoke("experiment", "mde", "--baseline", "0.10", "--per-arm", "3834.605", "--json")
+    assert json.loads(res.stdout)["mde"] == pytest.approx(0.02, abs=1e-6)
+
+
+def test_analyze_a_workspace_table(results: Path, tmp_path: Path) -> None:
+    from idic.workspace import Workspace
+
+    ws_dir = tmp_path / "ws"
+    with Workspace.init(ws_dir) as ws:
+        ws.engine.create_table("checkout_units", pq.read_table(results))
+    by_table = invoke("experiment", "analyze", "--table", "checkout_units", "--workspace",
+                      str(ws_dir), "--variant-col", "arm", "--value-col", "revenue",
+                      "--control", "control", "--json")
+    assert by_table.exit_code == 0, by_table.output
+    by_file = invoke("experiment", "analyze", str(results), "--variant-col", "arm",
+                     "--value-col", "revenue", "--control", "control", "--json")
+    a, b = json.loads(by_table.stdout), json.loads(by_file.stdout)
+    x, y = a["variants"]["new"]["absolute"], b["variants"]["new"]["absolute"]
+    assert x["ci"] == pytest.approx(y["ci"]) and x["p_value"] == pytest.approx(y["p_value"])
+    neither = invoke("experiment", "analyze", "--variant-col", "arm", "--value-col", "y",
+                     "--control", "c")
+    assert neither.exit_code == 2 and "--table" in neither.stderr

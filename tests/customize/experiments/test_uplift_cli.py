@@ -32,9 +32,11 @@ def test_evaluate_contract(tmp_path: Path) -> None:
     assert got["qini_curve"] == pytest.approx(
         [0, 1, 1, 2, 1, 0.5, 1, 1.6667, 1.3333, 1.75, 1, 0.6, 1], abs=5e-5)
     assert got["qini_auc"] == pytest.approx(0.3127660, abs=5e-8)
+    chart = tmp_path / "qini.html"
     human = invoke("uplift", "evaluate", str(f), "--outcome-col", "y", "--treatment-col", "t",
-                   "--score-col", "s")
+                   "--score-col", "s", "--chart", str(chart))
     assert "0.3128" in human.stdout
+    assert "Qini coefficient 0.313" in chart.read_text()
 
 
 @pytest.mark.parametrize(("text", "message"), [

@@ -21,123 +21,14 @@ from typing import Any
 
 import ibis.expr.types as ir
 
+from idic.customize.experiments.loading import check_columns, first_bad, number, open_results
 from idic.customize.experiments.stats import ArmStats, compare, posterior, srm_p_value
 from idic.engine.base import Engine
-from idic.engine.text import trim
 from idic.errors import InputError
 
-FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl",
-           ".ndjson": "jsonl"}
 METHODS = ("frequentist", "bayesian")
 #: the usual SRM alarm: a split this unlikely under the plan means broken randomisation
 SRM_ALARM = 0.001
-
-
-def open_results(path: Path) -> tuple[Engine, ir.Table]:
-    """An in-memory DuckDB engine and the results file (CSV, Parquet, JSON lines) on it."""
-    from idic.engine import open_engine
-
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise InputError(f"{path}: unknown file type {path.suffix!r}",
-                         hint="use .csv, .parquet or .jsonl")
-    eng = open_engine("duckdb", None)
-    try:
-        return eng, eng.read_file(path, fmt)
-    except Exception as exc:  # the reader's own message is the useful one
-        eng.close()
-        raise InputError(f"{path}: cannot read the file: {str(exc).splitlines()[0]}") from None
-
-
-def _number(col: ir.Value) -> ir.FloatingValue:
-    """A column as float64: numbers as they are, text parsed (blank or junk -> NULL)."""
-    if col.type().is_numeric() or col.type().is_boolean():
-        return col.cast("float64")
-    return trim(col.cast("string")).try_cast("float64")
-
-
-def _bad(x: ir.FloatingValue) -> ir.BooleanValue:
-    return x.isnull() | x.isnan() | x.isinf()
-
-
-def _check_columns(t: ir.Table, source: str, cols: Sequence[str | None]) -> None:
-    from idic.suggest import unknown_name
-
-    for c in cols:
-        if c is not None and c not in t.columns:
-            raise unknown_name("column", c, t.columns, given_in=source)
-
-
-def _first_bad(eng: Engine, t: ir.Table, source: str, variant: str,
-               numeric: Sequence[str]) -> InputError:
-    """The error naming the first bad row and column (the slow path, only on bad input)."""
-    cols: dict[str, Any] = {"_v": t[variant].cast("string")}
-    for i, c in enumerate(numeric):
-        cols[f"_x{i}"] = _number(t[c])
-        cols[f"_t{i}"] = t[c].cast("string")
-    staged = eng.stage(t.select(**cols), "_idic_experiment_check", line_start=1)
-    try:
-        checks = [(staged._v.isnull() | (trim(staged._v) == ""), variant, "_v",
-                   "has no variant")]
-        checks += [(_bad(staged[f"_x{i}"]), c, f"_t{i}", "is not a number")
-                   for i, c in enumerate(numeric)]
-        for cond, col, raw, what in checks:
-            hit = staged.filter(cond).order_by("_line").limit(1).to_pyarrow().to_pylist()
-            if hit:
-                n_bad = int(staged.filter(cond).count().to_pyarrow().as_py())
-                value = hit[0][raw]
-                return InputError(
-                    f"{source}: row {hit[0]['_line']}, column {col!r}: "
-                    f"{'empty' if value is None or str(value).strip() == '' else repr(value)}"
-                    f" {what}" + (f" ({n_bad:,} bad rows in all)" if n_bad > 1 else ""),
-                    hint="every unit needs a variant and a number (write 0 for a unit "
-                         "with no conversion or no revenue)")
-    finally:
-        eng.unstage("_idic_experiment_check")
-    return InputError(f"{source}: bad values")  # pragma: no cover - counted but not found
-
-
-def read_columns(eng: Engine, t: ir.Table, cols: Sequence[str], *, source: str = "input",
-                 binary: Sequence[str] = ()) -> dict[str, Any]:
-    """The columns ``cols`` as float64 NumPy arrays, every cell checked: a blank or
-    non-numeric cell, or a value other than 0/1 in a ``binary`` column, raises an
-    :class:`InputError` naming its row and column."""
-    _check_columns(t, source, cols)
-    sel: dict[str, Any] = {}
-    for i, c in enumerate(cols):
-        sel[f"_x{i}"] = _number(t[c])
-        sel[f"_t{i}"] = t[c].cast("string")
-    try:
-        staged = eng.stage(t.select(**sel), "_idic_columns", line_start=1)
-        for i, c in enumerate(cols):
-            x = staged[f"_x{i}"]
-            cond = _bad(x)
-            what = "is not a number"
-            if c in binary:
-                cond = cond | ((x != 0) & (x != 1))
-                what = "is not 0 or 1"
-            hit = staged.filter(cond).order_by("_line").limit(1).to_pyarrow().to_pylist()
-            if hit:
-                value = hit[0][f"_t{i}"]
-                n_bad = int(staged.filter(cond).count().to_pyarrow().as_py())
-                raise InputError(
-                    f"{source}: row {hit[0]['_line']}, column {c!r}: "
-                    f"{'empty' if value is None or str(value).strip() == '' else repr(value)}"
-                    f" {what}" + (f" ({n_bad:,} bad rows in all)" if n_bad > 1 else ""))
-        data = staged.select(*[f"_x{i}" for i in range(len(cols))]).to_pyarrow()
-    except InputError:
-        raise
-    except Exception as exc:
-        raise InputError(f"{source}: cannot read the data: {str(exc).splitlines()[0]}"
-                         ) from None
-    finally:
-        eng.unstage("_idic_columns")
-    if data.num_rows == 0:
-        raise InputError(f"{source}: no rows")
-    return {c: data.column(i).to_numpy() for i, c in enumerate(cols)}
 
 
 def aggregate(eng: Engine, t: ir.Table, *, variant: str, value: str, pre: str | None = None,
@@ -145,35 +36,39 @@ def aggregate(eng: Engine, t: ir.Table, *, variant: str, value: str, pre: str | 
     """Per variant: n, Σy, Σy², (Σx, Σx², Σxy with ``pre``) and Σ, Σ² of each ``extra``
     column, plus whether each column is 0/1 only. One query; a bad cell raises an
     :class:`InputError` naming its row and column."""
-    _check_columns(t, source, [variant, value, pre, *extra])
+    check_columns(t, source, [variant, value, pre, *extra])
     numeric = [value, *([pre] if pre else []), *extra]
     names = list(dict.fromkeys(numeric))
     u = t.select(_v=t[variant].cast("string"),
-                 **{f"_x{i}": _number(t[c]) for i, c in enumerate(names)})
+                 **{f"_x{i}": number(t[c]) for i, c in enumerate(names)})
+    # validation rides on the same scan at little cost: NULLs by count(), NaN and ±inf
+    # through the sums (non-finite), blank variants on the grouped keys
     aggs: dict[str, Any] = {"n": u.count()}
-    bad = (u._v.isnull() | (trim(u._v) == "")).sum()
     for i in range(len(names)):
         x = u[f"_x{i}"]
+        aggs[f"c{i}"] = x.count()
         aggs[f"s{i}"] = x.sum()
         aggs[f"q{i}"] = (x * x).sum()
-        aggs[f"nb{i}"] = ((x != 0) & (x != 1)).sum()
-        bad = bad + _bad(x).sum()
-    aggs["_bad"] = bad
     if pre:
         aggs["xy"] = (u._x0 * u[f"_x{names.index(pre)}"]).sum()
-    try:  # staged: the engine retries a CSV with quoted line breaks with its serial reader
-        staged = eng.stage(u.group_by("_v").agg(**aggs), "_idic_experiment_agg")
-        rows = staged.to_pyarrow().to_pylist()
-    except Exception as exc:
-        raise InputError(f"{source}: cannot read the data: {str(exc).splitlines()[0]}"
-                         ) from None
-    finally:
-        eng.unstage("_idic_experiment_agg")
+    query = u.group_by("_v").agg(**aggs)
+    try:
+        rows = eng.to_arrow(query).to_pylist()
+    except Exception:  # e.g. a CSV with quoted line breaks: the engine's stage() retries it
+        try:        # with the serial reader
+            rows = eng.stage(query, "_idic_experiment_agg").to_pyarrow().to_pylist()
+        except Exception as exc:
+            raise InputError(f"{source}: cannot read the data: {str(exc).splitlines()[0]}"
+                             ) from None
+        finally:
+            eng.unstage("_idic_experiment_agg")
     if not rows:
         raise InputError(f"{source}: no rows", hint="the results file holds one row per unit")
-    if any(r["_bad"] for r in rows):
-        raise _first_bad(eng, t, source, variant, names)
-    binary = {c: all(not r[f"nb{i}"] for r in rows) for i, c in enumerate(names)}
+    if any(r["_v"] is None or not r["_v"].strip()
+           or any(r[f"c{i}"] != r["n"] or not math.isfinite(r[f"q{i}"] or 0.0)
+                  for i in range(len(names))) for r in rows):
+        raise first_bad(eng, t, source, variant, names)
+    binary = _binary(u, rows, names, pre)
     out: dict[str, dict[str, Any]] = {}
     for r in rows:
         d: dict[str, Any] = {"n": int(r["n"]), "binary": binary}
@@ -182,6 +77,22 @@ def aggregate(eng: Engine, t: ir.Table, *, variant: str, value: str, pre: str | 
         if pre:
             d["xy"] = float(r["xy"] or 0.0)
         out[str(r["_v"])] = d
+    return out
+
+
+def _binary(u: ir.Table, rows: list[dict[str, Any]], names: list[str],
+            pre: str | None) -> dict[str, bool]:
+    """Which columns hold only 0 and 1 (proportions). Σx = Σx² in every arm is necessary
+    (and free: the sums are there); only such columns are confirmed with a second scan, so a
+    revenue metric costs nothing more. The covariate is always treated as a number."""
+    out = {c: False for c in names}
+    maybe = [i for i, c in enumerate(names)
+             if c != pre and all(r[f"s{i}"] == r[f"q{i}"] for r in rows)]
+    if maybe:
+        got = u.aggregate(**{f"nb{i}": ((u[f"_x{i}"] != 0) & (u[f"_x{i}"] != 1)).sum()
+                             for i in maybe}).to_pyarrow().to_pylist()[0]
+        for i in maybe:
+            out[names[i]] = not got[f"nb{i}"]
     return out
 
 
@@ -295,15 +206,24 @@ def analyze_table(eng: Engine, t: ir.Table, *, variant: str, value: str, control
                             _finite(1 - absolute.se**2 / plain.se**2) if plain.se else None,
                             "unadjusted_effect": plain.effect}
         if method == "bayesian":
-            post = posterior(relative, prior_mean=prior_mean, prior_variance=prior_var,
-                             alpha=alpha)
+            # the prior is on the relative effect; scaled by the control mean for the
+            # absolute one. A control mean of 0 has no relative effect: the chance to beat
+            # control then comes from the absolute effect (flat prior).
+            has_rel = ctrl.mean != 0 and math.isfinite(relative.effect)
+            abs_prior = prior_var is not None and has_rel
             post_abs = posterior(absolute, prior_mean=prior_mean * abs(ctrl.mean),
-                                 prior_variance=None if prior_var is None
-                                 else prior_var * ctrl.mean**2, alpha=alpha)
-            for key, p in (("relative", post), ("absolute", post_abs)):
+                                 prior_variance=prior_var * ctrl.mean**2 if abs_prior else None,
+                                 alpha=alpha)
+            posts = {"absolute": post_abs}
+            if has_rel:
+                posts["relative"] = posterior(relative, prior_mean=prior_mean,
+                                              prior_variance=prior_var, alpha=alpha)
+            for key, p in posts.items():
                 row[key].update(effect=p.mean, se=p.sd, ci=list(p.ci))
-            row.update(chance_to_win=post.chance_to_win, expected_loss=post.expected_loss,
-                       risk_control=post.risk_control)
+            main = posts.get("relative", post_abs)
+            row.update(chance_to_win=main.chance_to_win, expected_loss=main.expected_loss,
+                       risk_control=main.risk_control,
+                       chance_on="relative effect" if has_rel else "absolute effect")
         variants[a] = row
     res: dict[str, Any] = {
         "metric": value, "control": control, "method": method, "alpha": alpha,
@@ -402,5 +322,4 @@ __all__ = [
     "analyze_table",
     "open_results",
     "parse_weights",
-    "read_columns",
 ]

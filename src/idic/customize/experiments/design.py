@@ -32,8 +32,24 @@ def _check_probability(name: str, value: float, *, open_: bool = True) -> None:
 def _z_sum(alpha: float, power: float, two_sided: bool) -> float:
     _check_probability("alpha", alpha)
     _check_probability("power", power)
+    if power <= alpha:
+        raise InputError(f"power ({power}) must be larger than alpha ({alpha})",
+                         hint="usual values: --power 0.8 --alpha 0.05")
     a = alpha / 2 if two_sided else alpha
     return float(stats.norm.ppf(1 - a) + stats.norm.ppf(power))
+
+
+def _finite_n(n: float, mde: float) -> float:
+    if not math.isfinite(n) or n > 1e15:
+        raise InputError(f"an effect of {mde!r} is too small to detect with any sample")
+    return n
+
+
+def _normal_n(z: float, effect: float, mde: float) -> float:
+    """2·(z/effect)², the normal-approximation size per arm (effect: h or d)."""
+    if effect == 0 or abs(z / effect) > 1e7:
+        raise InputError(f"an effect of {mde!r} is too small to detect with any sample")
+    return 2 * (z / effect) ** 2
 
 
 def cohens_h(p1: float, p2: float) -> float:
@@ -52,7 +68,7 @@ def sample_size_proportion(baseline: float, mde: float, *, alpha: float = 0.05,
         raise InputError(f"mde {mde!r} must be non-zero and keep the rate within 0..1 "
                          f"(baseline {baseline})", hint="the MDE is absolute: 0.02 = 2 points")
     h = cohens_h(baseline, baseline + mde)
-    return 2 * (_z_sum(alpha, power, two_sided) / h) ** 2
+    return _normal_n(_z_sum(alpha, power, two_sided), h, mde)
 
 
 def mde_proportion(baseline: float, n_per_arm: float, *, alpha: float = 0.05,
@@ -60,8 +76,8 @@ def mde_proportion(baseline: float, n_per_arm: float, *, alpha: float = 0.05,
     """The smallest absolute lift (upwards) of a rate ``baseline`` that ``n_per_arm`` units
     per arm detect: h = z·√(2/n), p₂ = sin²(asin(√p₁) + h/2)."""
     _check_probability("baseline", baseline)
-    if not n_per_arm > 0:
-        raise InputError(f"n per arm must be positive, got {n_per_arm!r}")
+    if not (n_per_arm > 0 and math.isfinite(n_per_arm)):
+        raise InputError(f"n per arm must be a positive number, got {n_per_arm!r}")
     h = _z_sum(alpha, power, two_sided) * math.sqrt(2 / n_per_arm)
     angle = min(math.asin(math.sqrt(baseline)) + h / 2, math.pi / 2)
     return math.sin(angle) ** 2 - baseline
@@ -90,10 +106,12 @@ def sample_size_mean(mde: float, sd: float, *, alpha: float = 0.05, power: float
     if not (math.isfinite(mde) and mde != 0):
         raise InputError(f"mde must be a non-zero number, got {mde!r}")
     d = abs(mde) / sd
-    approx = 2 * (_z_sum(alpha, power, two_sided) / d) ** 2
-    lo, hi = 2.0 + 1e-9, max(approx * 2 + 10, 10.0)
+    approx = _normal_n(_z_sum(alpha, power, two_sided), d, mde)
+    lo, hi = 2.0, max(approx * 2 + 10, 10.0)
     if _t_power(lo, d, alpha, two_sided) >= power:
         return lo
+    while _t_power(hi, d, alpha, two_sided) < power:  # the normal approximation fell short
+        hi = _finite_n(hi * 4, mde)
     return float(optimize.brentq(lambda n: _t_power(n, d, alpha, two_sided) - power, lo, hi,
                                  xtol=1e-10))
 
@@ -105,9 +123,16 @@ def mde_mean(n_per_arm: float, sd: float, *, alpha: float = 0.05, power: float =
         raise InputError(f"n per arm must be more than 2, got {n_per_arm!r}")
     if not (math.isfinite(sd) and sd > 0):
         raise InputError(f"sd must be a positive number, got {sd!r}")
+    if not math.isfinite(n_per_arm) or n_per_arm > 1e15:
+        raise InputError(f"n per arm must be a finite number, got {n_per_arm!r}")
     approx = _z_sum(alpha, power, two_sided) * math.sqrt(2 / n_per_arm)
+    hi = 4 * approx + 1
+    while _t_power(n_per_arm, hi, alpha, two_sided) < power:  # tiny samples: widen
+        hi *= 4
+        if hi > 1e9:
+            raise InputError(f"{n_per_arm!r} units per arm cannot reach {power} power")
     d = optimize.brentq(lambda d: _t_power(n_per_arm, d, alpha, two_sided) - power,
-                        1e-9, 4 * approx + 1, xtol=1e-12)
+                        1e-12, hi, xtol=1e-12)
     return float(d * sd)
 
 
@@ -155,7 +180,7 @@ def design(baseline: float, mde: float, *, alpha: float = 0.05, power: float = 0
         n = sample_size_proportion(baseline, mde, alpha=alpha, power=power)
     else:
         n = sample_size_mean(mde, sd, alpha=alpha, power=power)
-    whole = math.ceil(n - 1e-9)
+    whole = math.ceil(n - 1e-9)  # 3834.0000000001 is 3834 units, not 3835
     days = None if daily_units is None else duration_days(n, daily_units, arms=arms,
                                                           share=share)
     return Design("proportion" if sd is None else "mean", n, whole, arms, whole * arms, days,

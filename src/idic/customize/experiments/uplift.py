@@ -187,7 +187,7 @@ def _default_classifier() -> Any:
         from sklearn.linear_model import LogisticRegression
     except ImportError as exc:  # pragma: no cover - depends on the install
         raise InputError("uplift models need scikit-learn",
-                         hint="pip install 'idic[uplift]'") from exc
+                         hint="pip install scikit-learn") from exc
     return LogisticRegression(max_iter=1000)
 
 
