@@ -5,7 +5,7 @@ from tests.web.conftest import login
 from idic.web import session
 
 PAGES = ("/dashboard", "/dashboard/value", "/dashboard/journeys", "/dashboard/customers",
-         "/dashboard/voice", "/dashboard/experiments")
+         "/dashboard/voice", "/dashboard/network", "/dashboard/experiments")
 
 
 def test_login_form_and_redirects(client):
