@@ -476,13 +476,21 @@ def identification(ws: Workspace) -> Section:
     return s
 
 
+def needs(ws: Workspace) -> Section:
+    """Needs and personas (built in :mod:`idic.differentiate.needs.section`)."""
+    from idic.differentiate.needs.section import needs as build
+
+    return build(ws)
+
+
 SECTIONS: dict[str, Callable[..., Section]] = {
     "summary": summary, "actions": actions, "value": value, "cohorts": cohorts,
-    "journeys": journeys, "identification": identification,
+    "journeys": journeys, "identification": identification, "needs": needs,
 }
 
 
 def all_sections(ws: Workspace, *, compute: bool = False) -> list[Section]:
     cur = currency_of(ws)
     return [summary(ws, currency=cur, compute=compute), actions(ws, currency=cur),
-            value(ws, currency=cur), cohorts(ws), journeys(ws), identification(ws)]
+            value(ws, currency=cur), needs(ws), cohorts(ws), journeys(ws),
+            identification(ws)]
