@@ -35,14 +35,15 @@ def draw(n: int, seed: int = 1) -> tuple[list[np.ndarray], np.ndarray]:
 def test_mixture_recovers_the_planted_mixes_and_k() -> None:
     from sklearn.metrics import adjusted_rand_score
 
-    blocks, z = draw(3000)
+    n = 2000
+    blocks, z = draw(n)
     bic = {}
     models = {}
-    for k in (2, 3, 4, 5):
+    for k in (2, 3, 4):
         rng = np.random.default_rng(k)
-        r = rng.dirichlet(np.ones(k), 3000)
-        models[k] = DirichletMultinomialMixture(k).fit(blocks, resp=r)
-        bic[k] = models[k].bic(3000)
+        r = rng.dirichlet(np.ones(k), n)
+        models[k] = DirichletMultinomialMixture(k, tol=1e-5).fit(blocks, resp=r)
+        bic[k] = models[k].bic(n)
     assert min(bic, key=bic.__getitem__) == 3
     m = models[3]
     means = m.means()[0]
@@ -86,7 +87,7 @@ _line = st.fixed_dictionaries({"sku": _name, "category": _name,
                                "price": st.decimals(0, 999, places=2, allow_nan=False)})
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(lines=st.lists(_line, min_size=1, max_size=4))
 def test_items_are_parsed_line_by_line(lines: list[dict]) -> None:
     text = json.dumps([{**x, "price": float(x["price"])} for x in lines], ensure_ascii=False)
@@ -97,7 +98,7 @@ def test_items_are_parsed_line_by_line(lines: list[dict]) -> None:
         sum(x["qty"] * float(x["price"]) for x in lines), abs=1e-6)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(text=st.one_of(st.none(), st.text(max_size=80)))
 def test_any_items_text_is_parsed_without_error(text: str | None) -> None:
     got = _parse([text])
