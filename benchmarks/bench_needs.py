@@ -5,7 +5,7 @@ category-preference line items; quick: 100k customers, full: 1M) go into a DuckD
 
 * idic: ``needs_features`` (Ibis on DuckDB: parse ``orders.items``, counts per category and
   channel) and ``fit_segments`` (Dirichlet-multinomial mixture, k by BIC over 2..8 on a
-  20,000-customer sample, the final fit on everyone warm-started from the sample's).
+  10,000-customer sample, the final fit on everyone warm-started from the sample's).
 * baseline: scikit-learn ``GaussianMixture(covariance_type="full")`` on the same features
   (the smoothed category shares and scaled web share that start the idic fit, from the same
   feature table), with the same protocol: BIC over 2..8 on the same sample, then the chosen k

@@ -82,7 +82,7 @@ def test_journeys_map_and_funnel_take_the_segment(ws: Path, tmp_path: Path) -> N
     assert "S1" in json.loads(r.stdout)["breakdown"]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(k=st.text(max_size=6))
 def test_bad_k_is_one_clear_error(ws: Path, k: str) -> None:
     if k == "auto" or (k.strip().isdigit() and 2 <= int(k) <= 8):

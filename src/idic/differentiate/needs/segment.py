@@ -29,7 +29,7 @@ MIN_OBSERVATIONS = 3
 K_RANGE = range(2, 9)
 UNDETERMINED = "undetermined"
 #: customers used to choose k (a seeded sample when there are more)
-SELECT_SAMPLE = 20_000
+SELECT_SAMPLE = 10_000
 
 
 @dataclass
