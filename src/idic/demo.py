@@ -83,6 +83,11 @@ def run_demo(path: Path | str, *, customers: int = 20_000, seed: int = 42, engin
             # are the planted pain points and moments of truth found?
             stages["journeys"]["truth_comparison"] = planted_effects(
                 ws.engine.to_pandas(ws.table("moments")), json.loads(params_path.read_text()))
+        if "needs" in stages and params_path.exists() and truth_path.exists() \
+                and ws.engine.has_table("identity_map"):
+            from idic.differentiate.needs.quality import segments_vs_truth
+
+            stages["needs"]["truth_comparison"] = segments_vs_truth(ws, data_dir)
         if "accounts" in stages and b2b:
             from idic.accounts.quality import membership_vs_truth
 

@@ -487,9 +487,16 @@ def voice(ws: Workspace, currency: str = "") -> Section:
     return voice_section(ws, currency)
 
 
+def needs(ws: Workspace) -> Section:
+    """Needs and personas (built in :mod:`idic.differentiate.needs.section`)."""
+    from idic.differentiate.needs.section import needs as build
+
+    return build(ws)
+
+
 SECTIONS: dict[str, Callable[..., Section]] = {
     "summary": summary, "actions": actions, "value": value, "cohorts": cohorts,
-    "journeys": journeys, "identification": identification, "voice": voice,
+    "journeys": journeys, "identification": identification, "voice": voice, "needs": needs,
 }
 
 
@@ -523,6 +530,6 @@ SECTIONS["experiments"] = _experiments
 def all_sections(ws: Workspace, *, compute: bool = False) -> list[Section]:
     cur = currency_of(ws)
     return [summary(ws, currency=cur, compute=compute), actions(ws, currency=cur),
-            value(ws, currency=cur), cohorts(ws), journeys(ws), identification(ws),
+            value(ws, currency=cur), needs(ws), cohorts(ws), journeys(ws), identification(ws),
             _accounts(ws, currency=cur), voice(ws, currency=cur), _network(ws, cur),
             _experiments(ws)]

@@ -95,6 +95,13 @@ def profile(ws, customer_id: str, *, recent: int = 20) -> dict[str, Any] | None:
             derived[name] = rows
     out: dict[str, Any] = {"customer_id": customer_id, "golden": golden,
                            "identities": identities, "value": value, "segments": derived}
+    if derived.get("segments"):  # the needs segment and what customers like them bought
+        seg = derived["segments"][0]
+        recs = sorted(derived.get("recommendations", []), key=lambda r: r.get("rank") or 0)
+        out["needs"] = {"segment": seg.get("segment"), "segment_name": seg.get("segment_name"),
+                        "probability": seg.get("probability"),
+                        "recommendations": [{"item": r["item"], "score": r["score"]}
+                                            for r in recs[:5]]}
     if "account_contacts" in have:  # B2B: the account this contact rolls up to
         from idic.accounts.profile import account_of
 

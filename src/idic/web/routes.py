@@ -4,8 +4,9 @@
 ``Authorization: Bearer KEY`` header works too, for scripts; ``POST /logout`` ends it; both
 posts must come from this site's own pages) ->
 ``GET /dashboard`` overview, ``/dashboard/customers`` (search, top customers),
-``/dashboard/customers/{id}`` (360), ``/dashboard/value``, ``/dashboard/journeys``,
-``/dashboard/voice``, ``/dashboard/network``, ``/dashboard/experiments``.
+``/dashboard/customers/{id}`` (360), ``/dashboard/value``, ``/dashboard/segments``,
+``/dashboard/journeys``, ``/dashboard/voice``, ``/dashboard/network``,
+``/dashboard/experiments``.
 Plotly's JavaScript: ``GET /static/plotly.min.js`` from the installed package.
 
 Pages read the workspace through the API's gate (one unit of work each) and cache their
@@ -34,8 +35,9 @@ router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).with_name("templates")
 VIEW_ROLES = ("admin", "analyst", "marketer", "privacy")
 PAGES = (("overview", "Overview", "/dashboard"), ("customers", "Customers", "/dashboard/customers"),
-         ("value", "Value", "/dashboard/value"), ("journeys", "Journeys", "/dashboard/journeys"),
-         ("voice", "Voice", "/dashboard/voice"), ("network", "Network", "/dashboard/network"),
+         ("value", "Value", "/dashboard/value"), ("segments", "Segments", "/dashboard/segments"),
+         ("journeys", "Journeys", "/dashboard/journeys"), ("voice", "Voice", "/dashboard/voice"),
+         ("network", "Network", "/dashboard/network"),
          ("experiments", "Experiments", "/dashboard/experiments"))
 
 
@@ -218,6 +220,11 @@ async def overview(request: Request) -> Response:
 @router.get("/dashboard/value", response_class=HTMLResponse)
 async def value_page(request: Request) -> Response:
     return await run_in_threadpool(_sections_page, request, "value", ("value",), "Value")
+
+
+@router.get("/dashboard/segments", response_class=HTMLResponse)
+async def segments_page(request: Request) -> Response:
+    return await run_in_threadpool(_sections_page, request, "segments", ("needs",), "Segments")
 
 
 @router.get("/dashboard/journeys", response_class=HTMLResponse)

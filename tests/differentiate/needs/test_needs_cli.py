@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -25,9 +26,22 @@ def ws(small_demo: Path, tmp_path_factory) -> Path:
 
 
 def test_segments_run_json(ws: Path) -> None:
-    r = runner.invoke(app, ["segments", "run", "--workspace", str(ws), "--k", "5", "--json"])
+    from idic.workspace import Workspace
+
+    with Workspace.open(ws, read_only=True) as w:
+        last = w.to_pandas(w.table("orders").select("ordered_at"))["ordered_at"].max()
+    then = (last - pd.Timedelta(days=180)).date().isoformat()
+    r = runner.invoke(app, ["segments", "run", "--workspace", str(ws), "--k", "5",
+                            "--compare-to", then, "--json"])
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
+    # the migration matrix: most customers segmented at both dates keep their segment
+    m = d["migration"]["matrix"]
+    labels = [s["segment"] for s in d["segments"]]
+    both = sum(m.get(a, {}).get(b, 0) for a in labels for b in labels)
+    kept = sum(m.get(a, {}).get(a, 0) for a in labels)
+    assert d["migration"]["from"] == then and both > 100 and kept / both > 0.8
+    assert m.get("new")  # customers who bought first after that date
     assert d["k"] == 5 and d["method"].startswith("dirichlet-multinomial")
     assert len(d["segments"]) == 5
     assert all({"segment", "size"} <= set(s) for s in d["segments"])
@@ -82,7 +96,7 @@ def test_journeys_map_and_funnel_take_the_segment(ws: Path, tmp_path: Path) -> N
     assert "S1" in json.loads(r.stdout)["breakdown"]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(k=st.text(max_size=6))
 def test_bad_k_is_one_clear_error(ws: Path, k: str) -> None:
     if k == "auto" or (k.strip().isdigit() and 2 <= int(k) <= 8):
@@ -107,3 +121,15 @@ def test_funnel_of_one_segment(ws: Path) -> None:
     assert r.exit_code == 0, r.output
     d = json.loads(r.stdout)
     assert d["steps"][0]["count"] > 0
+
+
+def test_cross_sell_gaps_are_segment_categories_never_bought(ws: Path) -> None:
+    from idic.workspace import Workspace
+
+    with Workspace.open(ws, read_only=True) as w:
+        gaps = w.to_pandas("cross_sell_gaps")
+        f = w.to_pandas("needs_features")
+    assert len(gaps) and (gaps["segment_share"] >= 0.15).all()
+    g = gaps.merge(f, on="customer_id")
+    for cat in g["category"].unique()[:3]:
+        assert (g.loc[g["category"] == cat, f"spend_{cat}"] == 0).all()

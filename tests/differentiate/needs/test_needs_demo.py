@@ -19,15 +19,10 @@ from idic.workspace import Workspace
 
 def _truth(path: Path) -> pd.DataFrame:
     """Each resolved customer's true person (the majority of its records) and segment."""
-    truth = path / "demo-data" / "truth"
-    it = pd.read_parquet(truth / "identity_truth.parquet")
+    from idic.differentiate.needs.quality import customer_truth
+
     with Workspace.open(path, read_only=True) as ws:
-        m = ws.to_pandas("identity_map")[["source", "source_record_id", "customer_id"]]
-    j = m.merge(it, on=["source", "source_record_id"])
-    maj = (j.groupby(["customer_id", "person_id"]).size().reset_index(name="n")
-           .sort_values(["n", "person_id"]).drop_duplicates("customer_id", keep="last"))
-    p = pd.read_parquet(truth / "persons.parquet")
-    return maj.merge(p, on="person_id")
+        return customer_truth(ws, path / "demo-data")
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +141,12 @@ def test_golden_questions_classify_far_above_the_largest_segment(small_demo: Pat
     print("golden questions:", g)
     assert len(g["questions"]) == 3
     assert g["accuracy"] > 2 * g["baseline"]
+
+
+def test_demo_summary_reports_the_comparison(small_demo: Path, demo) -> None:
+    from idic.differentiate.needs.quality import segments_vs_truth
+
+    with Workspace.open(small_demo, read_only=True) as ws:
+        got = segments_vs_truth(ws, small_demo / "demo-data")
+    assert got["k"] == demo["model"]["k"] and got["planted_k"] == 5
+    assert got["ari_3plus_orders"] >= 0.5 and max(got["mix_l1"].values()) <= 0.25

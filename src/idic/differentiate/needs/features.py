@@ -54,7 +54,7 @@ def order_lines(orders: ir.Table) -> ir.Table:
     (the SKU, else the category), qty, price, spend`` (lines without a category are dropped)."""
     o = orders.filter(orders.items.notnull())
     parts = o.select("customer_id", "order_id", "ordered_at", "channel",
-                     part=o["items"].split("}").unnest())
+                     part=o["items"].cast("string").split("}").unnest())
     cat = parts.part.re_extract(_CAT, 1).lower()
     qty = parts.part.re_extract(_QTY, 1).try_cast("float64")
     price = parts.part.re_extract(_PRICE, 1).try_cast("float64")

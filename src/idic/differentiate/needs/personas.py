@@ -93,7 +93,7 @@ def _scenario(f: dict[str, Any]) -> str:
     where = "online" if f["web_share"] >= 0.6 else ("in a store" if f["web_share"] < 0.45
                                                      else "online or in a store")
     first = f["top_content"][0] if f["top_content"] else cats[0][0]
-    s = (f"Browses {first} first, buys mostly {cats[0][0]} ({cats[0][1]:.0%} of spend) and "
+    s = (f"Looks at {first} most, buys mostly {cats[0][0]} ({cats[0][1]:.0%} of spend) and "
          f"{cats[1][0]} ({cats[1][1]:.0%}) {where}, about {f['orders_per_customer']:.1f} "
          f"orders and {f['spend_per_customer']:,.0f} in spend so far.")
     if f.get("typical_path"):
@@ -107,7 +107,8 @@ def _lines(f: dict[str, Any]) -> list[tuple[str, str]]:
     mix = ", ".join(f"{k} {v:.0%}" for k, v in sorted(f["category_mix"].items(),
                                                        key=lambda x: -x[1])[:4])
     lift = ", ".join(f"{k} x{v:.1f}" for k, v in sorted(
-        ((k, v) for k, v in f["category_lift"].items() if v), key=lambda x: -x[1])[:3])
+        ((k, v) for k, v in f["category_lift"].items() if v and v >= 1.1),
+        key=lambda x: -x[1])[:3]) or "no category"
     rows = [("Size", f"{f['size']:,} customers ({f['share']:.0%} of those segmented)"),
             ("Value", (f"mean CLV {f['clv_mean']:,.2f}; " if f["clv_mean"] is not None else "")
              + f"{f['orders_per_customer']:.1f} orders, {f['spend_per_customer']:,.2f} spend "
@@ -124,9 +125,13 @@ def _lines(f: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append(("Motivations (promoters say)", "; ".join(f["motivations"])))
     if f.get("typical_path"):
         rows.append(("Typical path", f["typical_path"]))
-    pains = list(f["pain_points"]) + list(f.get("complaints") or [])
+    pains = []
+    if f["pain_points"]:
+        pains.append("complaints about " + ", ".join(f["pain_points"]))
+    if f.get("complaints"):
+        pains.append("detractors say " + "; ".join(f["complaints"]))
     if pains:
-        rows.append(("Pain points", "; ".join(pains[:5])))
+        rows.append(("Pain points", "; ".join(pains)))
     if f["nps"] is not None:
         rows.append(("NPS", f"{f['nps']:+.0f}"))
     rows.append(("Content viewed", ", ".join(f["top_content"]) or "-"))

@@ -19,7 +19,7 @@ from scipy import sparse
 MAX_ITEMS = 2_000
 TOP_N = 10
 GAP_SHARE = 0.15
-_CHUNK = 20_000
+_CHUNK = 2_000
 
 
 def _matrix(lines: pd.DataFrame, customers: np.ndarray, items: np.ndarray) -> sparse.csr_matrix:

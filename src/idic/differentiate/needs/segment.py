@@ -29,7 +29,7 @@ MIN_OBSERVATIONS = 3
 K_RANGE = range(2, 9)
 UNDETERMINED = "undetermined"
 #: customers used to choose k (a seeded sample when there are more)
-SELECT_SAMPLE = 20_000
+SELECT_SAMPLE = 10_000
 
 
 @dataclass
@@ -119,19 +119,22 @@ def fit_segments(df: pd.DataFrame, categories: list[str], *, k: int | str = "aut
     bd = _sub(b, idx)
     prev_ok = previous is not None and previous.get("columns") == [x.shape[1] for x in b]
     bic: dict[int, float] = {}
+    chosen = DirichletMultinomialMixture(2)
     if k == "auto":
         rng = np.random.default_rng(seed)
         sel = idx.size > SELECT_SAMPLE
         sidx = np.sort(rng.choice(idx.size, SELECT_SAMPLE, replace=False)) if sel \
             else np.arange(idx.size)
         bs = _sub(bd, sidx)
+        fitted: dict[int, DirichletMultinomialMixture] = {}
         for kk in K_RANGE:
             if kk >= sidx.size:
                 break
-            m = DirichletMultinomialMixture(kk, seed=seed, tol=1e-5).fit(
+            fitted[kk] = DirichletMultinomialMixture(kk, seed=seed, tol=1e-5).fit(
                 bs, resp=_kmeans_resp(bs, kk, seed))
-            bic[kk] = m.bic(sidx.size)
+            bic[kk] = fitted[kk].bic(sidx.size)
         k_final = min(bic, key=bic.__getitem__)
+        chosen = fitted[k_final]
     else:
         k_final = int(k)
         if not 1 <= k_final <= 20 or k_final >= idx.size:
@@ -140,6 +143,9 @@ def fit_segments(df: pd.DataFrame, categories: list[str], *, k: int | str = "aut
     if prev_ok and previous is not None and previous["k"] == k_final:
         model.fit(bd, init=(np.asarray(previous["weights"]),
                             [np.asarray(a) for a in previous["alphas"]]))
+    elif k == "auto" and chosen.weights_ is not None and chosen.alphas_ is not None:
+        # the sample's fit is the start (the same fit when the sample is everyone)
+        model.fit(bd, init=(chosen.weights_, chosen.alphas_))
     else:
         model.fit(bd, resp=_kmeans_resp(bd, k_final, seed))
     proba = np.full((len(df), k_final), np.nan)
