@@ -5,7 +5,8 @@ from tests.web.conftest import login
 from idic.web import session
 
 PAGES = ("/dashboard", "/dashboard/value", "/dashboard/journeys", "/dashboard/customers",
-         "/dashboard/voice", "/dashboard/network", "/dashboard/experiments")
+         "/dashboard/voice", "/dashboard/network", "/dashboard/experiments",
+         "/dashboard/segments")
 
 
 def test_login_form_and_redirects(client):
