@@ -141,3 +141,28 @@ def why_cmd(name: NameArg,
     out.print(f"rule: {res['rule']}\nvalues: {vals}\nrule met: {res['rule_met']}; consent "
               f"for {res['purpose']}: {'yes' if res['consent_ok'] else 'no'}; member: "
               f"{res['member']}")
+
+
+@app.command("fairness", help="Selection and consent-exclusion rates by age band, gender and "
+             "country vs the whole base; ratios outside the band are flagged.")
+@command
+def fairness_cmd(name: NameArg,
+                 low: Annotated[float, typer.Option("--low", help="Lowest fair ratio")] = 0.8,
+                 high: Annotated[float, typer.Option("--high", help="Highest fair ratio")] = 1.25,
+                 workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
+    from idic.customize.fairness import audience_fairness
+
+    if not 0 < low <= 1 <= high:
+        raise InputError("need 0 < --low <= 1 <= --high")
+    with open_ws(workspace, read_only=True) as ws:
+        res = audience_fairness(ws, name, band=(low, high))
+    if json_:
+        emit_json(res)
+        return
+    t = Table("attribute", "group", "customers", "selection rate", "ratio", "flag")
+    for r in res["groups"]:
+        rate = "" if r["selection_rate"] is None else f"{r['selection_rate']:.1%}"
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        t.add_row(r["attribute"], str(r["group"]), f"{r['customers']:,}", rate, ratio,
+                  "FLAG" if r["flagged"] else "")
+    out.print(t)

@@ -96,13 +96,19 @@ def blocked(ws) -> ir.Table | None:
 def gate(ws, t: ir.Table, purpose: str, channel: str | None = None) -> ir.Table:
     """``t`` (a ``customer_id`` column) without anyone who may not be processed for
     ``purpose`` on ``channel``. Never skips: no consent ledger means nobody passes."""
-    from idic.privacy import tombstones
-
     need = required_purposes(purpose, channel)
     ok = consenting(ws, need)
     if ok is None:
         return t.filter(ibis.literal(False))
-    out = t.semi_join(ok, "customer_id")
+    return not_blocked(ws, t.semi_join(ok, "customer_id"))
+
+
+def not_blocked(ws, t: ir.Table) -> ir.Table:
+    """``t`` without anyone restricted (art. 18), objecting (art. 21) or erased (art. 17):
+    the part of the gate that holds whatever the purpose."""
+    from idic.privacy import tombstones
+
+    out = t
     b = blocked(ws)
     if b is not None:
         out = out.anti_join(b, "customer_id")
