@@ -62,3 +62,19 @@ def test_fairness_ratios_and_flags(tiny):
     assert "country=GB" in res["flagged"] and "country=FR" in res["flagged"]
     # with the default minimum group size nothing this small is flagged
     assert fairness(tiny, sel)["flagged"] == []
+
+
+def test_report_sections(tiny):
+    from idic.customize import audiences
+    from idic.measure.sections import SECTIONS
+
+    assert not SECTIONS["treatments"](tiny).available
+    assert not SECTIONS["audiences"](tiny).available
+    write_treatments(tiny)
+    s = SECTIONS["treatments"](tiny)
+    df = s.tables[0][1].set_index("treatment")
+    assert s.available and df.loc["priority_hotline", "customers"] == 2
+    audiences.create(tiny, "gb", where="country = 'GB'", purpose="email_marketing")
+    audiences.refresh(tiny)
+    a = SECTIONS["audiences"](tiny).tables[0][1]
+    assert a.loc[0, "audience"] == "gb" and a.loc[0, "members"] == 2  # c1, c3

@@ -482,7 +482,21 @@ SECTIONS: dict[str, Callable[..., Section]] = {
 }
 
 
+def _customize(name: str) -> Callable[..., Section]:
+    def build(ws: Workspace) -> Section:
+        from idic.customize import section
+
+        return getattr(section, name)(ws)
+
+    return build
+
+
+SECTIONS["treatments"] = _customize("treatments")
+SECTIONS["audiences"] = _customize("audiences_and_campaigns")
+
+
 def all_sections(ws: Workspace, *, compute: bool = False) -> list[Section]:
     cur = currency_of(ws)
     return [summary(ws, currency=cur, compute=compute), actions(ws, currency=cur),
-            value(ws, currency=cur), cohorts(ws), journeys(ws), identification(ws)]
+            value(ws, currency=cur), cohorts(ws), journeys(ws), identification(ws),
+            SECTIONS["treatments"](ws)]

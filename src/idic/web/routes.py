@@ -33,7 +33,8 @@ router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).with_name("templates")
 VIEW_ROLES = ("admin", "analyst", "marketer", "privacy")
 PAGES = (("overview", "Overview", "/dashboard"), ("customers", "Customers", "/dashboard/customers"),
-         ("value", "Value", "/dashboard/value"), ("journeys", "Journeys", "/dashboard/journeys"))
+         ("value", "Value", "/dashboard/value"), ("journeys", "Journeys", "/dashboard/journeys"),
+         ("audiences", "Audiences", "/dashboard/audiences"))
 
 
 @lru_cache(maxsize=1)
@@ -221,6 +222,12 @@ async def value_page(request: Request) -> Response:
 async def journeys_page(request: Request) -> Response:
     return await run_in_threadpool(_sections_page, request, "journeys", ("journeys",),
                                    "Journeys")
+
+
+@router.get("/dashboard/audiences", response_class=HTMLResponse)
+async def audiences_page(request: Request) -> Response:
+    return await run_in_threadpool(_sections_page, request, "audiences",
+                                   ("audiences", "treatments"), "Audiences and campaigns")
 
 
 # -- customers --------------------------------------------------------------------------------
