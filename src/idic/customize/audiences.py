@@ -2,7 +2,7 @@
 
 An audience is a name, a ``--where`` rule (:mod:`idic.customize.where`), the purpose it
 processes data for and the channel it reaches customers on. Saving a name again makes a new
-version (the old ones stay in ``audiences``). :func:`refresh` evaluates the latest version
+version (the old ones stay in ``audience_definitions``). :func:`refresh` evaluates the latest version
 on the profile, sends the matches through :func:`idic.customize.gate.gate` and writes:
 
 * ``audience_members`` (audience, version, customer_id, joined_at, refreshed_at): who is in
@@ -33,7 +33,7 @@ from idic.customize.profile import profile
 from idic.customize.where import Rule, parse_for
 from idic.errors import InputError, NotFoundError
 
-AUDIENCES = "audiences"
+AUDIENCES = "audience_definitions"
 MEMBERS = "audience_members"
 HISTORY = "audience_history"
 
@@ -137,6 +137,8 @@ def all_audiences(ws) -> list[Audience]:
     if not ws.engine.has_table(AUDIENCES):
         return []
     a = ws.table(AUDIENCES)
+    if set(AUDIENCE_SCHEMA.names) - set(a.columns):
+        return []
     rows = ws.engine.to_arrow(a.order_by("name", "version")).to_pylist()
     latest: dict[str, dict] = {}
     for r in rows:
