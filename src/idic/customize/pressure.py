@@ -140,25 +140,29 @@ def pressure(ws, *, days: int = 30, at: datetime | None = None) -> ir.Table | No
     return w.group_by("customer_id", "channel").aggregate(contacts=w.count())
 
 
-def optout_by_pressure(ws, *, days: int = 30) -> list[dict[str, Any]]:
-    """Opt-out rate by the number of e-mail contacts in the ``days`` before: for each
-    contact, was it followed by an ``Email Unsubscribed`` within 7 days, grouped by how many
-    e-mails the customer had received in the window (the pressure/opt-out curve)."""
+def optout_by_pressure(ws, *, days: int = 30, within_days: int = 7) -> list[dict[str, Any]]:
+    """Opt-out rate per e-mail by pressure: each ``Email Unsubscribed`` is attributed to the
+    latest e-mail before it (if within ``within_days``); e-mails are grouped by ``load``, the
+    number of e-mails the customer received in the ``days`` up to and including it."""
     h = history(ws)
     if h is None or not ws.engine.has_table("touchpoints"):
         return []
     t = ws.table("touchpoints")
     uns = t.filter(t.event == "Email Unsubscribed").select(
         _c=t.person_id, _u=t.timestamp.cast(dt.Timestamp(timezone="UTC")))
-    e = h.filter(h.channel == "email")
+    e = h.filter(h.channel == "email").select("customer_id", "sent_at").distinct()
     e2 = e.select(_c2="customer_id", _s2="sent_at")
     j = e.join(e2, [e.customer_id == e2._c2, e2._s2 <= e.sent_at,
                     e2._s2 > e.sent_at - ibis.interval(days=days)])
     per = j.group_by("customer_id", "sent_at").aggregate(load=j.count())
-    k = per.left_join(uns, [per.customer_id == uns._c, uns._u >= per.sent_at,
-                            uns._u < per.sent_at + ibis.interval(days=7)])
-    g = k.group_by("customer_id", "sent_at", "load").aggregate(out=k._u.notnull().any())
-    r = g.group_by("load").aggregate(contacts=g.count(), optouts=g.out.cast("int64").sum())
+    k = e.join(uns, [e.customer_id == uns._c, uns._u >= e.sent_at,
+                     uns._u < e.sent_at + ibis.interval(days=within_days)])
+    last = k.group_by("_c", "_u").aggregate(_s=k.sent_at.max())  # the e-mail it follows
+    hit = last.select(customer_id="_c", sent_at="_s", _out=ibis.literal(1)).distinct()
+    g = per.left_join(hit, ["customer_id", "sent_at"])
+    g = g.mutate(_o=g._out.fill_null(0))
+    r = g.group_by("load").aggregate(contacts=g.count(), optouts=g._o.sum())
     rows = ws.engine.to_arrow(r.order_by("load")).to_pylist()
-    return [{**x, "optout_rate": x["optouts"] / x["contacts"] if x["contacts"] else None}
-            for x in rows]
+    return [{"load": int(x["load"]), "contacts": int(x["contacts"]),
+             "optouts": int(x["optouts"] or 0),
+             "optout_rate": int(x["optouts"] or 0) / int(x["contacts"])} for x in rows]
