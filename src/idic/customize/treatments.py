@@ -60,8 +60,14 @@ def matrix(ws) -> list[dict[str, Any]]:
 def treatments_expr(ws):
     p = profile(ws)
     parts = []
+    configured = bool((ws.settings or {}).get("customize", {}).get("treatments"))
     for r in matrix(ws):
-        rule = parse_for(r["when"], p)
+        try:
+            rule = parse_for(r["when"], p)
+        except InputError:
+            if configured:
+                raise
+            continue  # a default entry whose stage has not run (e.g. no value table)
         hit = rule.filter(p).select("customer_id")
         hit = gate(ws, hit, r["purpose"]) if r.get("purpose") else not_blocked(ws, hit)
         parts.append(hit.select("customer_id", treatment=ibis.literal(r["treatment"]),
@@ -69,7 +75,7 @@ def treatments_expr(ws):
                                 rule=ibis.literal(r["when"]),
                                 purpose=ibis.literal(r.get("purpose"), type="string")))
     if not parts:
-        return ibis.memtable(SCHEMA.empty_table())
+        return None
     out = parts[0]
     for x in parts[1:]:
         out = out.union(x)
@@ -78,7 +84,8 @@ def treatments_expr(ws):
 
 def write_treatments(ws) -> dict[str, int]:
     """Write the ``treatments`` table; returns customers per treatment."""
-    ws.engine.create_table(TREATMENTS, treatments_expr(ws))
+    expr = treatments_expr(ws)
+    ws.engine.create_table(TREATMENTS, SCHEMA.empty_table() if expr is None else expr)
     t = ws.table(TREATMENTS)
     rows = ws.engine.to_arrow(t.group_by("treatment").aggregate(n=t.count())).to_pylist()
     return {r["treatment"]: int(r["n"]) for r in sorted(rows, key=lambda r: r["treatment"])}
