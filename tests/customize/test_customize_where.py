@@ -81,7 +81,7 @@ def test_injection_attempts_are_refused(rule):
         parse(rule, COLS)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=200))
 def test_any_text_is_a_rule_or_an_input_error(text):
     try:
@@ -97,7 +97,7 @@ _tok = st.sampled_from(["clv", "country", "dormant", "'GB'", "'O''Brien'", "'ün
                         "\"x\"", "select", "from", "`x`", "\\", "'"])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(_tok, max_size=25))
 def test_token_soup_never_escapes_the_grammar(toks):
     try:

@@ -48,7 +48,8 @@ CAMPAIGN_SCHEMA = pa.schema([
     ("sent_at", TS), ("eligible", pa.int64()), ("excluded_by_cap", pa.int64()),
     ("excluded_by_gate", pa.int64()), ("treatment", pa.int64()), ("holdout_size", pa.int64())])
 MEMBER_SCHEMA = pa.schema([("campaign", pa.string()), ("customer_id", pa.string()),
-                           ("arm", pa.string()), ("assigned_at", TS)])
+                           ("arm", pa.string()), ("assigned_at", TS),
+                           ("clv_at_send", pa.float64())])
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,9 @@ def create(ws, name: str, *, audience: str, holdout: float = 0.1, cap: str | Non
         ok = ok.order_by([ibis.desc(ok._v.fill_null(float("-inf"))), "customer_id"]).limit(
             max_sends).select("customer_id")
     arms = assign(ok, f"campaign:{name}", list(ARMS), [1.0 - holdout, holdout])
-    rows = eng.to_arrow(arms.select("customer_id", "arm").order_by("customer_id"))
+    vals = base.select("customer_id", _clv=base.clv.cast("float64"))
+    arms = arms.left_join(vals, "customer_id").drop("customer_id_right")
+    rows = eng.to_arrow(arms.select("customer_id", "arm", "_clv").order_by("customer_id"))
     ids, arm = rows.column("customer_id").to_pylist(), rows.column("arm").to_pylist()
     n_cap = n_gated - int(capped.count().execute())
     treated = [i for i, a in zip(ids, arm, strict=True) if a == "treatment"]
@@ -146,7 +149,8 @@ def create(ws, name: str, *, audience: str, holdout: float = 0.1, cap: str | Non
     members = pa.table({"campaign": pa.array([name] * len(ids), pa.string()),
                         "customer_id": pa.array(ids, pa.string()),
                         "arm": pa.array(arm, pa.string()),
-                        "assigned_at": pa.array([when] * len(ids), TS)})
+                        "assigned_at": pa.array([when] * len(ids), TS),
+                        "clv_at_send": rows.column("_clv").cast(pa.float64())})
     with eng.transaction():
         eng.append(CAMPAIGNS, pa.Table.from_pylist([asdict(camp)], schema=CAMPAIGN_SCHEMA))
         if members.num_rows:
@@ -189,6 +193,9 @@ def results(ws, name: str, *, days: int = 30) -> dict[str, Any]:
                    "conversion": int(r["converters"] or 0) / n if n else None,
                    "revenue": float(r["revenue"] or 0), "revenue_per_customer": mean,
                    "_var": var}
+    clv_now = _clv_change(ws, m)
+    for a in ARMS:
+        arms[a]["clv_change_per_customer"] = clv_now.get(a)
     t, h = arms["treatment"], arms["holdout"]
     out: dict[str, Any] = {"campaign": name, "days": days, "sent_at": camp.sent_at.isoformat(),
                            "arms": {a: {k: v for k, v in d.items() if not k.startswith("_")}
@@ -206,3 +213,17 @@ def results(ws, name: str, *, days: int = 30) -> dict[str, Any]:
             out["srm_pvalue"] = srm_pvalue([t["customers"], h["customers"]],
                                            [1 - camp.holdout, camp.holdout])
     return out
+
+
+def _clv_change(ws, m) -> dict[str, float | None]:
+    """Mean change of CLV per customer since the send, per arm (the profile as now)."""
+    from idic.customize.profile import profile
+
+    try:
+        p = profile(ws)
+    except NotFoundError:
+        return {}
+    j = m.left_join(p.select("customer_id", _now=p.clv.cast("float64")), "customer_id")
+    d = j._now - j.clv_at_send
+    g = j.group_by("arm").aggregate(v=d.mean())
+    return {r["arm"]: r["v"] for r in ws.engine.to_arrow(g).to_pylist()}
