@@ -58,3 +58,11 @@ def test_restriction_through_the_api_empties_the_export(api):
                json={"customer_id": "c1", "field": "country", "value": "IE"},
                headers=h["privacy"])
     assert r.status_code == 200 and r.json()["rows_changed"] == 1
+
+
+def test_dashboard_audiences_page(api):
+    c, h = api
+    r = c.get("/dashboard/audiences", headers=h["marketer"])
+    assert r.status_code == 200
+    assert "Audiences and campaigns" in r.text and "gb" in r.text
+    assert "Treatments" in r.text
