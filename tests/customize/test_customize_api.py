@@ -66,3 +66,23 @@ def test_dashboard_audiences_page(api):
     assert r.status_code == 200
     assert "Audiences and campaigns" in r.text and "gb" in r.text
     assert "Treatments" in r.text
+
+
+def test_customer_360_shows_audiences_treatments_and_rights(tmp_path):
+    from idic.customize import rights
+    from idic.customize.treatments import write_treatments
+    from idic.service.customers360 import profile
+
+    ws = Workspace.init(tmp_path / "v")
+    fill(ws)
+    audiences.create(ws, "gb", where="country = 'GB'", purpose="email_marketing")
+    audiences.refresh(ws)
+    write_treatments(ws)
+    rights.record(ws, "c3", "objection")
+    c1 = profile(ws, "c1")["customize"]
+    assert c1["audiences"] == ["gb"] and c1["rights"] == {"restriction": False,
+                                                          "objection": False}
+    assert {t["treatment"] for t in c1["treatments"]} == {"priority_hotline", "faster_delivery"}
+    assert all(t["reason"] for t in c1["treatments"])
+    assert profile(ws, "c3")["customize"]["rights"]["objection"] is True
+    ws.close()
