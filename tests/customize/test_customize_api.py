@@ -86,3 +86,35 @@ def test_customer_360_shows_audiences_treatments_and_rights(tmp_path):
     assert all(t["reason"] for t in c1["treatments"])
     assert profile(ws, "c3")["customize"]["rights"]["objection"] is True
     ws.close()
+
+
+def test_webhook_export_posts_gated_members(tiny):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from idic.errors import InputError
+
+    got: list[dict] = []
+
+    class H(BaseHTTPRequestHandler):
+        def do_POST(self):
+            got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        audiences.create(tiny, "gb", where="country = 'GB'", purpose="email_marketing")
+        res = audiences.post_webhook(tiny, "gb", f"http://127.0.0.1:{srv.server_port}/hook",
+                                     batch=1)
+        assert res["rows"] == 2 and [g["customer_ids"] for g in got] == [["c1"], ["c3"]]
+        with pytest.raises(InputError, match="http"):
+            audiences.post_webhook(tiny, "gb", "file:///etc/passwd")
+    finally:
+        srv.shutdown()
+        srv.server_close()

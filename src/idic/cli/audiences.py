@@ -103,25 +103,37 @@ def refresh_cmd(name: Annotated[str | None, typer.Argument(help="Audience name")
 
 
 @app.command("export", help="Refresh the audience, then write its members (customer_id, ...) "
-             "to CSV or Parquet.")
+             "to CSV or Parquet, or POST them as JSON to a --webhook.")
 @command
 def export_cmd(name: NameArg,
-               output: Annotated[Path, typer.Option("--output", "-o",
-                                                    help="OUT.csv or OUT.parquet")],
+               output: Annotated[Path | None, typer.Option("--output", "-o",
+                                                           help="OUT.csv or OUT.parquet")] = None,
+               webhook: Annotated[str | None, typer.Option(
+                   "--webhook", help="POST members as JSON batches to this http(s) URL")
+               ] = None,
                workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
     from idic.customize import audiences as au
     from idic.privacy.audit import record_cli
 
-    if output.suffix.lower() not in (".csv", ".parquet"):
-        raise InputError(f"{output}: expected a .csv or .parquet file name")
-    output_file(output)
+    if (output is None) == (webhook is None):
+        raise InputError("give -o FILE.csv|FILE.parquet or --webhook URL")
+    if output is not None:
+        if output.suffix.lower() not in (".csv", ".parquet"):
+            raise InputError(f"{output}: expected a .csv or .parquet file name")
+        output_file(output)
     with open_ws(workspace) as ws:
-        res = au.export(ws, name, output)
-        record_cli(ws, "audience_export", name, {"rows": res["rows"], "file": output.name})
+        if output is not None:
+            res = au.export(ws, name, output)
+            target = output.name
+        else:
+            assert webhook is not None
+            res = au.post_webhook(ws, name, webhook)
+            target = webhook
+        record_cli(ws, "audience_export", name, {"rows": res["rows"], "to": target})
     if json_:
         emit_json(res)
     else:
-        out.print(f"wrote {res['rows']:,} members of {name} to {output}")
+        out.print(f"wrote {res['rows']:,} members of {name} to {target}")
 
 
 @app.command("why", help="Why is (or isn't) this customer in the audience: the rule, their "

@@ -252,3 +252,34 @@ def why(ws, name: str, customer_id: str) -> dict[str, Any]:
             "purpose": aud.purpose, "channel": aud.channel, "consent_ok": passed,
             "member": bool(r["_met"]) and passed,
             "history": [{**x, "at": x["at"].isoformat()} for x in hist]}
+
+
+def post_webhook(ws, name: str, url: str, *, batch: int = 1000, timeout: float = 10.0
+                 ) -> dict[str, Any]:
+    """Refresh the audience, then POST its members as JSON to ``url`` in batches:
+    ``{"audience", "version", "batch", "customer_ids": [...]}``. http(s) only."""
+    import json
+    import urllib.request
+    from urllib.parse import urlparse
+
+    u = urlparse(url)
+    if u.scheme not in ("http", "https") or not u.netloc:
+        raise InputError(f"--webhook {url!r}: expected an http:// or https:// URL")
+    aud = get(ws, name)
+    refresh(ws, name)
+    ids = ws.engine.to_arrow(members(ws, name).select("customer_id").order_by(
+        "customer_id")).column(0).to_pylist()
+    sent = 0
+    for i in range(0, max(len(ids), 1), batch):
+        body = json.dumps({"audience": name, "version": aud.version, "batch": i // batch,
+                           "customer_ids": ids[i:i + batch]}).encode()
+        req = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                if resp.status >= 300:
+                    raise InputError(f"--webhook answered {resp.status}")
+        except OSError as exc:
+            raise InputError(f"--webhook {url}: {exc}") from None
+        sent += len(ids[i:i + batch])
+    return {"audience": name, "version": aud.version, "webhook": url, "rows": sent}
