@@ -42,7 +42,9 @@ def run_demo(path: Path | str, *, customers: int = 20_000, seed: int = 42, engin
         b2b = manifest.b2b
         record_demo_files(path, [data_dir / name for name in files.values()]
                           + ([data_dir / resend["file"]] if resend else [])
-                          + [data_dir / name for name in b2b.get("files", {}).values()])
+                          + [data_dir / name for name in b2b.get("files", {}).values()]
+                          + [data_dir / name for name in
+                             manifest.pressure.get("files", {}).values()])
         for i, (kind, name) in enumerate(files.items()):
             say(f"ingesting {kind}", i / max(len(files), 1))
             ingest[kind] = ws.ingest(kind, data_dir / name).to_dict()
@@ -64,6 +66,10 @@ def run_demo(path: Path | str, *, customers: int = 20_000, seed: int = 42, engin
                                                           if kind == "segment" else {}))
                 ingest[f"b2b_{kind}"] = got.to_dict()
             configure(ws, by_domain=True, free_mail=b2b["free_mail_domains"])
+        for kind, name in manifest.pressure.get("files", {}).items():
+            # newsletter sends and the opt-outs contact pressure provokes (planted)
+            say(f"ingesting the newsletter {kind}")
+            ingest[f"pressure_{kind}"] = ws.ingest(kind, data_dir / name).to_dict()
         stages: dict[str, Any] = {}
         for stage in available_stages():
             say(f"stage {stage.name}")

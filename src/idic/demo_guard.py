@@ -36,7 +36,13 @@ DEMO_ENTRIES = frozenset({SETTINGS_FILE, "idic.duckdb", "idic.duckdb.wal", "spar
                           ".api-keys.lock"})
 #: tables whose rows are decisions of a person, not of the demo
 DECISION_TABLES = {"identity_overrides": "identity override(s) (idic identify merge/split)",
-                   "tombstones": "erasure tombstone(s) (idic privacy erase)"}
+                   "tombstones": "erasure tombstone(s) (idic privacy erase)",
+                   "audience_definitions": "audience version(s) (idic audiences create)",
+                   "campaigns": "campaign(s) (idic campaigns create)",
+                   "processing_restrictions": "restriction/objection record(s) (idic privacy "
+                                              "restrict/object)",
+                   "rectifications": "rectification(s) (idic privacy rectify)",
+                   "customer_preferences": "remembered preference(s)"}
 FORCE_HINT = "pass --force to replace it (everything in it is deleted), or another --workspace"
 
 

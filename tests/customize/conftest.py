@@ -47,7 +47,7 @@ def fill(ws: Workspace) -> None:
         "status": ["granted", "granted", "withdrawn", "granted", "granted", "granted",
                    "withdrawn"],
         "recorded_at": [_ts(d) for d in (1, 1, 5, 2, 3, 4, 4)],  # c5: a tie -> withdrawn
-        "proof": [None] * 7, "channel": ["web"] * 7}))
+        "proof": pa.array([None] * 7, pa.string()), "channel": ["web"] * 7}))
 
 
 @pytest.fixture

@@ -74,3 +74,27 @@ def test_spark_assigns_the_same_arms(spark_workspace):
     rows = eng.to_arrow(assign(t, "salt-1", ARMS, [0.5, 0.5])).to_pylist()
     assert {r["customer_id"]: r["arm"] for r in rows} == {
         i: arm_py(i, "salt-1", ARMS, [0.5, 0.5]) for i in ids}
+
+
+@pytest.mark.spark
+def test_spark_audience_behind_the_gate(tmp_path):
+    """The audience rule, the consent gate and a restriction on the Spark engine."""
+    from idic.customize import audiences, rights
+    from idic.workspace import Workspace
+
+    from .conftest import fill
+
+    pytest.importorskip("pyspark")
+    ws = Workspace.init(tmp_path / "s", engine="spark")
+    try:
+        fill(ws)
+        rights.record(ws, "c3", "restriction")
+        audiences.create(ws, "gb", where="country in ('GB', 'DE') and clv > -10",
+                         purpose="email_marketing", channel="email")
+        info = audiences.refresh(ws)["gb"]
+        got = sorted(ws.engine.to_arrow(audiences.members(ws, "gb")).column(
+            "customer_id").to_pylist())
+    finally:
+        ws.close()
+    # matches c1, c3, c4, c5; consent: c1, c3, c4; c3 restricted
+    assert (info["matched"], got) == (4, ["c1", "c4"])

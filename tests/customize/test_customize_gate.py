@@ -46,7 +46,7 @@ def _write_ledger(ws, ledger) -> None:
         "channel": pa.array([r[3] for r in ledger], pa.string())}))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(ledger=st.lists(record, max_size=30), purpose=st.sampled_from(PURPOSES[:2]),
        channel=st.sampled_from([None, "email", "web", "sms"]),
        restricted=st.sets(st.sampled_from(PEOPLE), max_size=2),

@@ -59,3 +59,22 @@ def test_profile_on_demo_matches_value_tables(small_demo):
         bad = j.filter(j.abc_class != j.abc_class_right).count().execute()
         assert int(j.count().execute()) == ws.engine.count("abc") and int(bad) == 0
         assert "email" not in p.columns and "first_name" not in p.columns
+
+
+def test_remembered_preferences_are_on_the_profile(tiny):
+    from idic.customize.preferences import remember
+    from idic.customize.where import parse_for
+
+    remember(tiny, "c1", "contact_channel", "email")
+    remember(tiny, "c1", "Contact_Channel", "sms")  # the latest statement wins
+    remember(tiny, "c2", "size", "M")
+    p = build_profile(tiny)
+    rows = _rows(tiny, p)
+    assert rows["c1"]["pref_contact_channel"] == "sms" and rows["c2"]["pref_size"] == "M"
+    r = parse_for("pref_contact_channel = 'sms'", p)
+    assert tiny.engine.to_arrow(r.filter(p).select("customer_id")).column(0).to_pylist() == ["c1"]
+
+
+def test_empty_workspace_profile(workspace):
+    assert write_profile(workspace) == 0
+    assert "ibis_pandas_memtable" not in " ".join(workspace.tables())

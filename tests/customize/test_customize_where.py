@@ -81,7 +81,7 @@ def test_injection_attempts_are_refused(rule):
         parse(rule, COLS)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(max_size=200))
 def test_any_text_is_a_rule_or_an_input_error(text):
     try:
@@ -97,7 +97,7 @@ _tok = st.sampled_from(["clv", "country", "dormant", "'GB'", "'O''Brien'", "'ün
                         "\"x\"", "select", "from", "`x`", "\\", "'"])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(_tok, max_size=25))
 def test_token_soup_never_escapes_the_grammar(toks):
     try:
@@ -143,3 +143,41 @@ def test_any_string_literal_is_a_value_never_sql(value):
         return
     got = r.filter(t).to_pyarrow().column("country").to_pylist()
     assert got == [value] * (1 + (value == "GB") + (value == "x'y"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=80))
+def test_audience_names_are_checked(name):
+    from idic.customize.audiences import check_name
+
+    try:
+        check_name(name)
+    except InputError:
+        return
+    assert 1 <= len(name) <= 64 and name[0].isascii() and name[0].isalnum()
+    assert all(c.isascii() and (c.isalnum() or c in "_.-") for c in name)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=300) | st.binary(max_size=200).map(lambda b: b.decode("latin-1")))
+def test_spec_files_are_a_mapping_or_an_input_error(tmp_path_factory, text):
+    from idic.customize.audiences import load_spec
+
+    p = tmp_path_factory.mktemp("spec") / "a.yaml"
+    p.write_text(text, encoding="utf-8")
+    try:
+        spec = load_spec(p)
+    except InputError:
+        return
+    assert isinstance(spec["name"], str) and isinstance(spec["where"], str)
+    assert isinstance(spec["purpose"], str)
+
+
+def test_spec_file_with_yaml_tags_is_refused(tmp_path):
+    from idic.customize.audiences import load_spec
+
+    p = tmp_path / "evil.yaml"
+    p.write_text("name: !!python/object/apply:os.system ['echo hi']\nwhere: clv > 1\n"
+                 "purpose: profiling\n")
+    with pytest.raises(InputError):
+        load_spec(p)

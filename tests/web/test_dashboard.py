@@ -6,7 +6,7 @@ from idic.web import session
 
 PAGES = ("/dashboard", "/dashboard/value", "/dashboard/journeys", "/dashboard/customers",
          "/dashboard/voice", "/dashboard/network", "/dashboard/experiments",
-         "/dashboard/segments")
+         "/dashboard/segments", "/dashboard/audiences")
 
 
 def test_login_form_and_redirects(client):

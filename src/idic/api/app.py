@@ -71,6 +71,9 @@ def create_app(workspace: Path | str, settings: ApiSettings | None = None) -> Fa
     app.include_router(collect.router)
     app.include_router(privacy.router)
     app.include_router(accounts.router)
+    from idic.api.routes import audiences as audience_routes
+
+    app.include_router(audience_routes.router)
     try:
         from idic.web.routes import router as web_router
     except ImportError:  # the dashboard is not built yet

@@ -103,25 +103,37 @@ def refresh_cmd(name: Annotated[str | None, typer.Argument(help="Audience name")
 
 
 @app.command("export", help="Refresh the audience, then write its members (customer_id, ...) "
-             "to CSV or Parquet.")
+             "to CSV or Parquet, or POST them as JSON to a --webhook.")
 @command
 def export_cmd(name: NameArg,
-               output: Annotated[Path, typer.Option("--output", "-o",
-                                                    help="OUT.csv or OUT.parquet")],
+               output: Annotated[Path | None, typer.Option("--output", "-o",
+                                                           help="OUT.csv or OUT.parquet")] = None,
+               webhook: Annotated[str | None, typer.Option(
+                   "--webhook", help="POST members as JSON batches to this http(s) URL")
+               ] = None,
                workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
     from idic.customize import audiences as au
     from idic.privacy.audit import record_cli
 
-    if output.suffix.lower() not in (".csv", ".parquet"):
-        raise InputError(f"{output}: expected a .csv or .parquet file name")
-    output_file(output)
+    if (output is None) == (webhook is None):
+        raise InputError("give -o FILE.csv|FILE.parquet or --webhook URL")
+    if output is not None:
+        if output.suffix.lower() not in (".csv", ".parquet"):
+            raise InputError(f"{output}: expected a .csv or .parquet file name")
+        output_file(output)
     with open_ws(workspace) as ws:
-        res = au.export(ws, name, output)
-        record_cli(ws, "audience_export", name, {"rows": res["rows"], "file": output.name})
+        if output is not None:
+            res = au.export(ws, name, output)
+            target = output.name
+        else:
+            assert webhook is not None
+            res = au.post_webhook(ws, name, webhook)
+            target = webhook
+        record_cli(ws, "audience_export", name, {"rows": res["rows"], "to": target})
     if json_:
         emit_json(res)
     else:
-        out.print(f"wrote {res['rows']:,} members of {name} to {output}")
+        out.print(f"wrote {res['rows']:,} members of {name} to {target}")
 
 
 @app.command("why", help="Why is (or isn't) this customer in the audience: the rule, their "
@@ -141,3 +153,28 @@ def why_cmd(name: NameArg,
     out.print(f"rule: {res['rule']}\nvalues: {vals}\nrule met: {res['rule_met']}; consent "
               f"for {res['purpose']}: {'yes' if res['consent_ok'] else 'no'}; member: "
               f"{res['member']}")
+
+
+@app.command("fairness", help="Selection and consent-exclusion rates by age band, gender and "
+             "country vs the whole base; ratios outside the band are flagged.")
+@command
+def fairness_cmd(name: NameArg,
+                 low: Annotated[float, typer.Option("--low", help="Lowest fair ratio")] = 0.8,
+                 high: Annotated[float, typer.Option("--high", help="Highest fair ratio")] = 1.25,
+                 workspace: WorkspaceOpt = None, json_: JsonOpt = False) -> None:
+    from idic.customize.fairness import audience_fairness
+
+    if not 0 < low <= 1 <= high:
+        raise InputError("need 0 < --low <= 1 <= --high")
+    with open_ws(workspace, read_only=True) as ws:
+        res = audience_fairness(ws, name, band=(low, high))
+    if json_:
+        emit_json(res)
+        return
+    t = Table("attribute", "group", "customers", "selection rate", "ratio", "flag")
+    for r in res["groups"]:
+        rate = "" if r["selection_rate"] is None else f"{r['selection_rate']:.1%}"
+        ratio = "" if r["ratio"] is None else f"{r['ratio']:.2f}"
+        t.add_row(r["attribute"], str(r["group"]), f"{r['customers']:,}", rate, ratio,
+                  "FLAG" if r["flagged"] else "")
+    out.print(t)

@@ -164,3 +164,12 @@ def audit_cmd(workspace: WorkspaceOpt = None,
     for r in rows:
         out.print(f"{r['at']} {r['role'] or '-'} {r['key_id'] or '-'} {r['action']} "
                   f"{r['method']} {r['route']} {r['target'] or ''} {r['status']}")
+
+
+def _register_rights() -> None:  # restriction, objection, rectification, purge
+    from idic.cli.rights import register
+
+    register(app)
+
+
+_register_rights()

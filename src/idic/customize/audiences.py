@@ -2,7 +2,7 @@
 
 An audience is a name, a ``--where`` rule (:mod:`idic.customize.where`), the purpose it
 processes data for and the channel it reaches customers on. Saving a name again makes a new
-version (the old ones stay in ``audiences``). :func:`refresh` evaluates the latest version
+version (the old ones stay in ``audience_definitions``). :func:`refresh` evaluates the latest version
 on the profile, sends the matches through :func:`idic.customize.gate.gate` and writes:
 
 * ``audience_members`` (audience, version, customer_id, joined_at, refreshed_at): who is in
@@ -33,7 +33,7 @@ from idic.customize.profile import profile
 from idic.customize.where import Rule, parse_for
 from idic.errors import InputError, NotFoundError
 
-AUDIENCES = "audiences"
+AUDIENCES = "audience_definitions"
 MEMBERS = "audience_members"
 HISTORY = "audience_history"
 
@@ -137,6 +137,8 @@ def all_audiences(ws) -> list[Audience]:
     if not ws.engine.has_table(AUDIENCES):
         return []
     a = ws.table(AUDIENCES)
+    if set(AUDIENCE_SCHEMA.names) - set(a.columns):
+        return []
     rows = ws.engine.to_arrow(a.order_by("name", "version")).to_pylist()
     latest: dict[str, dict] = {}
     for r in rows:
@@ -250,3 +252,34 @@ def why(ws, name: str, customer_id: str) -> dict[str, Any]:
             "purpose": aud.purpose, "channel": aud.channel, "consent_ok": passed,
             "member": bool(r["_met"]) and passed,
             "history": [{**x, "at": x["at"].isoformat()} for x in hist]}
+
+
+def post_webhook(ws, name: str, url: str, *, batch: int = 1000, timeout: float = 10.0
+                 ) -> dict[str, Any]:
+    """Refresh the audience, then POST its members as JSON to ``url`` in batches:
+    ``{"audience", "version", "batch", "customer_ids": [...]}``. http(s) only."""
+    import json
+    import urllib.request
+    from urllib.parse import urlparse
+
+    u = urlparse(url)
+    if u.scheme not in ("http", "https") or not u.netloc:
+        raise InputError(f"--webhook {url!r}: expected an http:// or https:// URL")
+    aud = get(ws, name)
+    refresh(ws, name)
+    ids = ws.engine.to_arrow(members(ws, name).select("customer_id").order_by(
+        "customer_id")).column(0).to_pylist()
+    sent = 0
+    for i in range(0, max(len(ids), 1), batch):
+        body = json.dumps({"audience": name, "version": aud.version, "batch": i // batch,
+                           "customer_ids": ids[i:i + batch]}).encode()
+        req = urllib.request.Request(url, data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                if resp.status >= 300:
+                    raise InputError(f"--webhook answered {resp.status}")
+        except OSError as exc:
+            raise InputError(f"--webhook {url}: {exc}") from None
+        sent += len(ids[i:i + batch])
+    return {"audience": name, "version": aud.version, "webhook": url, "rows": sent}

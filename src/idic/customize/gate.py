@@ -60,14 +60,16 @@ def required_purposes(purpose: str, channel: str | None) -> list[str]:
     return need
 
 
-def current_purpose_state(ws) -> ir.Table | None:
+def current_purpose_state(ws, purposes: list[str] | None = None) -> ir.Table | None:
     """One row per (customer_id, purpose): ``status`` granted when the latest grant is later
-    than the latest withdrawal, else withdrawn."""
+    than the latest withdrawal, else withdrawn (only ``purposes`` when given)."""
     from idic.privacy.consent import consent_history
 
     h = consent_history(ws)
     if h is None:
         return None
+    if purposes is not None:
+        h = h.filter(h.purpose.isin(purposes))
     g = h.group_by("customer_id", "purpose").aggregate(
         _g=h.recorded_at.max(where=h.status == "granted"),
         _w=h.recorded_at.max(where=h.status == "withdrawn"))
@@ -78,12 +80,15 @@ def current_purpose_state(ws) -> ir.Table | None:
 
 def consenting(ws, purposes: list[str]) -> ir.Table | None:
     """Customer ids (column ``customer_id``) holding a current grant for every purpose."""
-    cur = current_purpose_state(ws)
+    want = sorted(set(purposes))
+    cur = current_purpose_state(ws, want)
     if cur is None:
         return None
-    ok = cur.filter(cur.purpose.isin(purposes) & (cur.status == "granted"))
+    ok = cur.filter(cur.status == "granted")
+    if len(want) == 1:  # one row per customer already
+        return ok.select("customer_id")
     g = ok.group_by("customer_id").aggregate(_n=ok.purpose.nunique())
-    return g.filter(g._n == len(set(purposes))).select("customer_id")
+    return g.filter(g._n == len(want)).select("customer_id")
 
 
 def blocked(ws) -> ir.Table | None:
@@ -96,13 +101,19 @@ def blocked(ws) -> ir.Table | None:
 def gate(ws, t: ir.Table, purpose: str, channel: str | None = None) -> ir.Table:
     """``t`` (a ``customer_id`` column) without anyone who may not be processed for
     ``purpose`` on ``channel``. Never skips: no consent ledger means nobody passes."""
-    from idic.privacy import tombstones
-
     need = required_purposes(purpose, channel)
     ok = consenting(ws, need)
     if ok is None:
         return t.filter(ibis.literal(False))
-    out = t.semi_join(ok, "customer_id")
+    return not_blocked(ws, t.semi_join(ok, "customer_id"))
+
+
+def not_blocked(ws, t: ir.Table) -> ir.Table:
+    """``t`` without anyone restricted (art. 18), objecting (art. 21) or erased (art. 17):
+    the part of the gate that holds whatever the purpose."""
+    from idic.privacy import tombstones
+
+    out = t
     b = blocked(ws)
     if b is not None:
         out = out.anti_join(b, "customer_id")

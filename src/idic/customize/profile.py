@@ -82,22 +82,30 @@ def _as_of(ws) -> Any:
     return datetime.now(UTC).date()
 
 
-def _base(ws) -> ir.Table:
+def _base(ws) -> ir.Table | None:
     eng = ws.engine
     for name in ("customers", "value", "rfm"):
         if eng.has_table(name):
             return ws.table(name).select("customer_id").distinct()
-    return ibis.memtable({"customer_id": []}, schema={"customer_id": "string"})
+    return None
+
+
+EMPTY = {"customer_id": "string", "country": "string", "abc_class": "string",
+         "rfm_segment": "string", "value_category": "string", "clv": "float64",
+         "p_alive": "float64"}
 
 
 def _left(t: ir.Table, other: ir.Table) -> ir.Table:
     return t.left_join(other, "customer_id").drop("customer_id_right")
 
 
-def build_profile(ws, *, as_of: Any = None) -> ir.Table:
-    """The profile as one Ibis expression (not written; :func:`write_profile` writes it)."""
+def build_profile(ws, *, as_of: Any = None) -> ir.Table | None:
+    """The profile as one Ibis expression (not written; :func:`write_profile` writes it);
+    None when the workspace has no customers yet."""
     eng = ws.engine
     t = _base(ws)
+    if t is None:
+        return None
     cols: dict[str, ir.Value] = {}
     if eng.has_table("customers"):
         c = ws.table("customers")
@@ -211,7 +219,11 @@ def _preferences(ws, t: ir.Table) -> ir.Table:
 
 def write_profile(ws, *, as_of: Any = None) -> int:
     """Write the ``customer_profile`` table; returns its row count."""
-    ws.engine.create_table(PROFILE_TABLE, build_profile(ws, as_of=as_of))
+    expr = build_profile(ws, as_of=as_of)
+    if expr is None:
+        ws.engine.create_table(PROFILE_TABLE, schema=ibis.schema(EMPTY))
+        return 0
+    ws.engine.create_table(PROFILE_TABLE, expr)
     return ws.engine.count(PROFILE_TABLE)
 
 
@@ -219,4 +231,10 @@ def profile(ws) -> ir.Table:
     """The written profile, or the expression when it was never written."""
     if ws.engine.has_table(PROFILE_TABLE):
         return ws.table(PROFILE_TABLE)
-    return build_profile(ws)
+    expr = build_profile(ws)
+    if expr is None:
+        from idic.errors import NotFoundError
+
+        raise NotFoundError("no customers in this workspace yet",
+                            hint="load data and run `idic run` first")
+    return expr

@@ -17,8 +17,12 @@ if TYPE_CHECKING:
 
 
 def run(ws: Workspace, **_opts: Any) -> dict[str, Any]:
+    from idic.customize.retention import reapply
+
+    fixed = reapply(ws)  # rectifications survive identify rebuilding ``customers``
     n = write_profile(ws)
-    summary: dict[str, Any] = {"tables": [PROFILE_TABLE], "profile_rows": n}
+    summary: dict[str, Any] = {"tables": [PROFILE_TABLE], "profile_rows": n,
+                               "rectifications_applied": fixed}
     if audiences.all_audiences(ws):
         summary["audiences"] = audiences.refresh(ws)
         summary["tables"] += [audiences.MEMBERS, audiences.HISTORY]

@@ -28,6 +28,7 @@ from idic.datasets import demo_journeys as dj
 from idic.datasets import demo_network as dn
 from idic.datasets import demo_orders as do
 from idic.datasets import demo_people as dp
+from idic.datasets import demo_pressure as dp_
 from idic.datasets import demo_resend as dr
 from idic.datasets import demo_voice as dv
 from idic.datasets.demo_events_table import assemble
@@ -71,6 +72,8 @@ class DemoManifest:
     resend: dict[str, Any] = field(default_factory=dict)
     #: the B2B slice (loaded after ``resend``): files, truth files, counts, free-mail domains
     b2b: dict[str, Any] = field(default_factory=dict)
+    #: contact pressure (loaded after ``b2b``): newsletter sends, opt-outs, withdrawals
+    pressure: dict[str, Any] = field(default_factory=dict)
     truth: dict[str, str] = field(default_factory=lambda: dict(TRUTH_FILES))
 
 
@@ -219,6 +222,14 @@ def generate(
     (out / TRUTH_FILES["params"]).write_text(json.dumps(params, indent=2, sort_keys=True) + "\n")
     # the B2B slice reads the files above and draws from its own stream: they stay unchanged
     b2b = db.make_b2b(rng_for(seed, 12), out, n)
+    # contact pressure: its own stream, new files only, planted effect into params.json
+    sends, optouts, pressure = dp_.make_pressure(
+        rng_for(seed, dp_.STREAM), member, ids.rid, ids.first_seen, unsub,
+        pq.read_schema(out / FILES["events"]))
+    pq.write_table(sends, out / dp_.EVENTS_FILE, compression="zstd")
+    _write_csv(optouts, out / dp_.CONSENTS_FILE)
+    params["contact_pressure"] = pressure
+    (out / TRUTH_FILES["params"]).write_text(json.dumps(params, indent=2, sort_keys=True) + "\n")
     manifest = DemoManifest(
         seed=seed,
         customers=n,
@@ -228,6 +239,8 @@ def generate(
         counts=counts,
         resend=resend_expected,
         b2b=b2b,
+        pressure={"files": dict(pressure["files"]),
+                  "counts": {"events": sends.num_rows, "consents": optouts.num_rows}},
     )
     data = asdict(manifest)
     data.pop("out_dir")

@@ -527,9 +527,22 @@ def _experiments(ws: Workspace) -> Section:
 SECTIONS["experiments"] = _experiments
 
 
+def _customize(name: str) -> Callable[..., Section]:
+    def build(ws: Workspace) -> Section:
+        from idic.customize import section
+
+        return getattr(section, name)(ws)
+
+    return build
+
+
+SECTIONS["treatments"] = _customize("treatments")
+SECTIONS["audiences"] = _customize("audiences_and_campaigns")
+
+
 def all_sections(ws: Workspace, *, compute: bool = False) -> list[Section]:
     cur = currency_of(ws)
     return [summary(ws, currency=cur, compute=compute), actions(ws, currency=cur),
             value(ws, currency=cur), needs(ws), cohorts(ws), journeys(ws), identification(ws),
             _accounts(ws, currency=cur), voice(ws, currency=cur), _network(ws, cur),
-            _experiments(ws)]
+            SECTIONS["treatments"](ws), _experiments(ws)]

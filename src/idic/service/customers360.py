@@ -133,6 +133,9 @@ def profile(ws, customer_id: str, *, recent: int = 20) -> dict[str, Any] | None:
     cons = consents_of(ws, sorted({customer_id, *keys}))
     out["consents"] = {"current": [{k: _j(v) for k, v in r.items()} for r in cons["current"]],
                        "history": [{k: _j(v) for k, v in r.items()} for r in cons["history"]]}
+    from idic.customize.view import customer_view
+
+    out["customize"] = customer_view(ws, customer_id)  # audiences, treatments, rights
     return out
 
 

@@ -38,6 +38,7 @@ PAGES = (("overview", "Overview", "/dashboard"), ("customers", "Customers", "/da
          ("value", "Value", "/dashboard/value"), ("segments", "Segments", "/dashboard/segments"),
          ("journeys", "Journeys", "/dashboard/journeys"), ("voice", "Voice", "/dashboard/voice"),
          ("network", "Network", "/dashboard/network"),
+         ("audiences", "Audiences", "/dashboard/audiences"),
          ("experiments", "Experiments", "/dashboard/experiments"))
 
 
@@ -249,6 +250,12 @@ async def network_page(request: Request) -> Response:
 async def experiments_page(request: Request) -> Response:
     return await run_in_threadpool(_sections_page, request, "experiments", ("experiments",),
                                    "Experiments")
+
+
+@router.get("/dashboard/audiences", response_class=HTMLResponse)
+async def audiences_page(request: Request) -> Response:
+    return await run_in_threadpool(_sections_page, request, "audiences",
+                                   ("audiences", "treatments"), "Audiences and campaigns")
 
 
 # -- customers --------------------------------------------------------------------------------
