@@ -328,6 +328,13 @@ people move, not a pain or love point.</p>
 <h2>Opportunities: the biggest drop-offs</h2><div class="opps">{opps}</div>{after}</div>"""
 
 
+def embedded_map(jm: JourneyMap, *, currency: str = "", persona: str | None = None,
+                 scenario: str | None = None) -> str:
+    """The map with its styles, to put inside another page (report, dashboard)."""
+    return f"<style>{CSS}</style>" + map_fragment(jm, persona=persona, scenario=scenario,
+                                                  currency=currency)
+
+
 def map_page(jm: JourneyMap, *, persona: str | None = None, scenario: str | None = None,
              currency: str = "", tables: bool = True) -> str:
     """A self-contained HTML page: the map, the opportunities and the tables behind it."""
