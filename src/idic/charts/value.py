@@ -49,9 +49,13 @@ def lorenz_figure(lorenz: pd.DataFrame, *, gini: float | None = None,
         if share_80 is not None:
             title = (f"{share_80:.0%} of customers make 80% of the value"
                      "<br><sup>Concentration of value: Lorenz and Pareto curves</sup>")
-    fig.update_layout(width=WIDTH, height=HEIGHT + 40)
+    fig.update_layout(width=WIDTH, height=HEIGHT + 60)
     fig.update_annotations(font_size=13)
-    return finish(fig, title)
+    fig = finish(fig, title)
+    # the subplot titles sit above the plots: the legend goes under them
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+                      margin={"t": 100, "b": 120})
+    return fig
 
 
 def abc_figure(classes: pd.DataFrame, title: str | None = None) -> go.Figure:
