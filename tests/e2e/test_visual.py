@@ -33,17 +33,21 @@ CHECKS = """
     const id = gd.id || ('figure ' + i);
     const data = gd.data || [];
     const lay = gd._fullLayout || {};
+    // titles from the figure's own layout (the full layout holds placeholders such as
+    // "Click to enter Plot title" where none was given)
+    const own = gd.layout || {};
+    const text = t => (typeof t === 'string' ? t : (t && t.text) || '');
     // arrays may come as Plotly's typed-array specs ({dtype, bdata}: base64)
     const len = a => !a ? 0 : (a.length || (a.bdata && a.bdata.length) || 0);
     const n = t => ['x', 'y', 'z', 'values'].map(k => len(t[k])).reduce((a, b) => a + b, 0)
       + ((t.node && len(t.node.label)) || 0);
     if (!data.length || !data.some(t => n(t) > 0)) out.empty.push(id);
-    const title = (lay.title && lay.title.text) || '';
+    const title = text(own.title);
     if (!title.trim()) out.untitled.push(id);
     if (data.some(t => !NO_AXES.has(t.type || 'scatter'))) {
       for (const k of Object.keys(lay)) {
         if (!/^[xy]axis\\d*$/.test(k) || lay[k].visible === false) continue;
-        const t = (lay[k].title && lay[k].title.text) || '';
+        const t = text(own[k] && own[k].title);
         if (!t.trim()) out.noaxis.push(id + ' ' + k);
       }
     }
@@ -178,3 +182,38 @@ def test_every_section_and_page_reads_well_at_1400px(rendered: dict) -> None:
     assert not errors, errors
     assert not problems, "\n".join(problems)
     assert len(list(shots.glob("*.png"))) >= 3 + 1 + len(DASHBOARD)
+
+
+def test_the_checks_catch_what_they_look_for(tmp_path: Path) -> None:
+    """The page checks are not vacuous: a figure without titles, tiny chart text, an empty
+    figure and a table running out of its section are all reported."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    import plotly.graph_objects as go
+
+    from idic.measure.report import plotly_js
+
+    bad = go.Figure(go.Bar(x=["a", "b"], y=[1, 2], text=["tiny", "tiny"],
+                           textfont={"size": 8}, textposition="outside"))
+    empty = go.Figure(go.Scatter(x=[], y=[]))
+    empty.update_layout(title="nothing", xaxis_title="x", yaxis_title="y")
+    html = (f"<html><head><script>{plotly_js()}</script></head><body>"
+            '<section class="section" id="s" style="width:600px">'
+            f"{bad.to_html(full_html=False, include_plotlyjs=False, div_id='bad')}"
+            f"{empty.to_html(full_html=False, include_plotlyjs=False, div_id='empty')}"
+            '<table><tr><td style="white-space:nowrap">' + "wide " * 200 +
+            "</td></tr></table></section></body></html>")
+    (tmp_path / "bad.html").write_text(html)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": WIDTH, "height": 900})
+            page.goto((tmp_path / "bad.html").as_uri())
+            page.wait_for_selector(".js-plotly-plot .main-svg")
+            res = page.evaluate(CHECKS)
+        finally:
+            browser.close()
+    assert res["untitled"] == ["bad"]
+    assert "bad xaxis" in res["noaxis"] and "bad yaxis" in res["noaxis"]
+    assert res["empty"] == ["empty"]
+    assert any("tiny" in s for s in res["small"])
+    assert any("<td>" in s for s in res["overflow"])
