@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import ibis
 import pytest
 from tests.e2e.test_browser import ARGS, CHROMIUM
 
@@ -17,7 +18,7 @@ SCREENS = Path(os.environ.get("IDIC_SCREENS", Path(__file__).parents[2] / "test-
                               "screens"))
 WIDTH = 1400
 DASHBOARD = (("overview", "/dashboard"), ("value", "/dashboard/value"),
-             ("journeys", "/dashboard/journeys"))
+             ("journeys", "/dashboard/journeys"), ("customer-360", "/dashboard/customer"))
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} is absent: apt-get install chromium")
@@ -133,6 +134,24 @@ def rendered(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
         secs = render_sections([by_key[k] for k in keys if k in by_key])
         pages[url] = _render("page.html", title=title, active=name, sections=secs,
                              role="admin").body.decode()
+    # the customer 360 of the customer with the most orders (as customer_page renders it)
+    from idic.measure.report import figure_html
+    from idic.service.customers360 import profile
+    from idic.web.routes import timeline, timeline_figure
+
+    with Workspace.open(small_demo, read_only=True) as ws:
+        o, m = ws.table("orders"), ws.table("identity_map")
+        j = m.join(o, [m.source == o.source, m.source_record_id == o.source_customer_id])
+        top = ws.engine.to_pandas(j.group_by("customer_id").agg(n=j.count())
+                                  .order_by([ibis.desc("n"), "customer_id"]).limit(1))
+        cid = str(top["customer_id"].iloc[0])
+        prof = profile(ws, cid)
+        events = timeline(ws, cid)
+    pages["/dashboard/customer"] = _render(
+        "customer.html", title=f"Customer {cid}", active="customers", customer_id=cid,
+        profile=prof, timeline=figure_html(timeline_figure(events, prof.get("orders") or []),
+                                           "timeline"),
+        events=events.head(50).to_dict("records"), role="admin").body.decode()
     return {"report": report, "map": base / "map.html", "pages": pages,
             "plotly": plotly_js()}
 
@@ -175,6 +194,8 @@ def test_every_section_and_page_reads_well_at_1400px(rendered: dict) -> None:
                 page.goto(ORIGIN + url)
                 page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20_000)
                 assert "could not be built" not in page.content(), name
+                if name == "customer-360":  # "20 of 52": the table says it is not all
+                    assert "most recent of" in page.locator("#orders h2").inner_text()
                 _check(page, f"dashboard {name}", problems)
                 page.screenshot(path=str(shots / f"dashboard-{name}.png"), full_page=True)
         finally:

@@ -41,6 +41,10 @@ def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(
         [str(TEMPLATES), str(Path(__file__).parents[1] / "measure" / "templates")]),
         autoescape=jinja2.select_autoescape(["html", "j2"]))
+    from idic import format as F
+
+    env.filters["label"] = F.label  # numbers and column names for people (idic.format)
+    env.filters["human"] = lambda v, key="": F.cell(v, F.unit_of(str(key)))
     return env
 
 
@@ -336,9 +340,14 @@ def timeline_figure(events: pd.DataFrame, orders: list[dict[str, Any]]) -> Any:
             name="orders", marker={"size": 12, "symbol": "diamond", "color": "#1f77b4"},
             text=[f"{o.get('amount')} {o.get('currency', '')}" for o in orders],
             hovertemplate="%{x}<br>order %{text}<extra></extra>"))
-    fig.update_layout(title="Journey timeline", height=380, width=1100,
-                      yaxis={"type": "category"}, xaxis_title="time")
-    return fig
+    fig.update_layout(height=400, width=1100, yaxis={"type": "category"})
+    from idic.charts.style import finish
+
+    title = "Journey timeline"
+    if not events.empty:
+        title = (f"{len(events):,} touchpoints and {len(orders):,} recent orders"
+                 "<br><sup>Journey timeline: red pain, green love, diamonds orders</sup>")
+    return finish(fig, title, x="date", y="stage")
 
 
 @router.get("/dashboard/customers/{customer_id:path}", response_class=HTMLResponse)
