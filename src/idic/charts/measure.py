@@ -21,7 +21,7 @@ WIDTH, HEIGHT = 1000, 520
 UP, DOWN, TOTAL = "#2ca02c", "#d62728", "#1f77b4"
 
 
-def cohort_heatmap(matrix: pd.DataFrame, *, title: str = "Cohort retention by first-order month",
+def cohort_heatmap(matrix: pd.DataFrame, *, title: str | None = None,
                    max_months: int = 24) -> go.Figure:
     """Heat map of a :func:`idic.measure.cohorts.retention_matrix` (cohorts x months since the
     first order, values 0-1; NaN = not observed yet)."""
@@ -34,6 +34,14 @@ def cohort_heatmap(matrix: pd.DataFrame, *, title: str = "Cohort retention by fi
         texttemplate="%{text}", colorscale="Blues", zmin=0, zmax=1,
         colorbar={"title": "retained", "tickformat": ".0%"},
         hovertemplate="cohort %{y}, month %{x}: %{z:.1%}<extra></extra>"))
+    if title is None:
+        title = "Cohort retention by first-order month"
+        if not m.empty and 1 in [int(c) for c in m.columns]:
+            col = m.loc[:, next(c for c in m.columns if int(c) == 1)].astype(float).dropna()
+            if len(col) >= 2:
+                title = (f"Month-1 retention ranges from {col.min():.0%} ({col.idxmin()}) to "
+                         f"{col.max():.0%} ({col.idxmax()})<br><sup>Cohort retention by "
+                         "first-order month: share of each cohort ordering k months later</sup>")
     fig.update_layout(width=WIDTH, height=max(360, 22 * len(m.index) + 160),
                       yaxis={"autorange": "reversed", "type": "category"})
     return finish(fig, title, x="months since first order", y="cohort (month of first order)",
