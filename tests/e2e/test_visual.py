@@ -18,7 +18,8 @@ SCREENS = Path(os.environ.get("IDIC_SCREENS", Path(__file__).parents[2] / "test-
                               "screens"))
 WIDTH = 1400
 DASHBOARD = (("overview", "/dashboard"), ("value", "/dashboard/value"),
-             ("journeys", "/dashboard/journeys"), ("customer-360", "/dashboard/customer"))
+             ("journeys", "/dashboard/journeys"), ("customers", "/dashboard/customers"),
+             ("customer-360", "/dashboard/customer"))
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} is absent: apt-get install chromium")
@@ -147,6 +148,14 @@ def rendered(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
         cid = str(top["customer_id"].iloc[0])
         prof = profile(ws, cid)
         events = timeline(ws, cid)
+        from idic.web.routes import PAGE_SIZE, search_customers, search_total
+
+        found = search_customers(ws, "", limit=PAGE_SIZE)
+        total = search_total(ws, "")
+    pages["/dashboard/customers"] = _render(
+        "customers.html", title="Customers", active="customers", q="", rows=found,
+        role="admin", exact=False, total=total, page=1, first=1, last=len(found),
+        has_next=len(found) < total).body.decode()
     pages["/dashboard/customer"] = _render(
         "customer.html", title=f"Customer {cid}", active="customers", customer_id=cid,
         profile=prof, timeline=figure_html(timeline_figure(events, prof.get("orders") or []),
@@ -192,11 +201,14 @@ def test_every_section_and_page_reads_well_at_1400px(rendered: dict) -> None:
                 else rendered["pages"].get(route.request.url[len(ORIGIN):], "not found")))
             for name, url in DASHBOARD:
                 page.goto(ORIGIN + url)
-                page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20_000)
+                if name != "customers":
+                    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=20_000)
                 assert "could not be built" not in page.content(), name
+                if name == "customers":
+                    assert " of " in page.locator("#paging").inner_text()
                 if name == "customer-360":  # "20 of 52": the table says it is not all
                     assert "most recent of" in page.locator("#orders h2").inner_text()
-                _check(page, f"dashboard {name}", problems)
+                _check(page, f"dashboard {name}", problems, figures=name != "customers")
                 page.screenshot(path=str(shots / f"dashboard-{name}.png"), full_page=True)
         finally:
             browser.close()
