@@ -62,9 +62,19 @@ def alive_calibration(table: pd.DataFrame, *, title: str | None = None) -> go.Fi
     return fig
 
 
-def clv_distribution(clv: pd.Series | list[float], *, title: str | None = None) -> go.Figure:
-    """Histogram of customer lifetime values."""
-    fig = go.Figure(go.Histogram(x=list(clv), nbinsx=50, marker_color=ACTUAL))
-    fig.update_layout(title=title or "Distribution of predicted CLV", xaxis_title="CLV",
-                      yaxis_title="Customers")
-    return fig
+def clv_distribution(clv: pd.Series | list[float], *, title: str | None = None,
+                     currency: str = "") -> go.Figure:
+    """Histogram of customer lifetime values; the title gives the median and the top 10%."""
+    from idic.charts.style import finish, unit
+
+    values = pd.Series(list(clv), dtype=float).dropna()
+    fig = go.Figure(go.Histogram(x=values, nbinsx=50, marker_color=ACTUAL))
+    if title is None:
+        title = "Distribution of predicted CLV"
+        if len(values):
+            cur = f" {currency.strip()}" if currency.strip() else ""
+            title = (f"Half the customers are worth under {values.median():,.0f}{cur}; the top "
+                     f"10% over {values.quantile(0.9):,.0f}{cur}<br><sup>Distribution of "
+                     "predicted CLV, next 12 months</sup>")
+    return finish(fig, title, x=unit("CLV, next 12 months", currency), y="customers",
+                  legend=False)

@@ -107,13 +107,15 @@ def _outcome_word(r: dict[str, Any]) -> str:
 
 
 def _impact(r: dict[str, Any], vpo: float, currency: str) -> str:
+    """``≈ 242 orders lost (≈ 12,049 EUR)`` / ``≈ 4,870 more orders (≈ 242,314 EUR)``."""
     imp = r.get("impact")
-    if imp is None or pd.isna(imp):
+    if imp is None or pd.isna(imp) or round(float(imp)) == 0:
         return ""
-    word = _outcome_word(r) + "s"
-    text = f"{F.signed(round(float(imp)))} {word}"
+    n = abs(float(imp))
+    word = _outcome_word(r) + ("s" if round(n) != 1 else "")
+    text = f"≈ {F.count(n)} {word} lost" if imp < 0 else f"≈ {F.count(n)} more {word}"
     if vpo:
-        text += f" ≈ {F.money(float(imp) * vpo, currency)}"
+        text += f" (≈ {F.money(n * vpo, currency)})"
     return text
 
 
@@ -219,7 +221,8 @@ def _points_cell(names: list[str], moments: dict[str, dict[str, Any]], cls: str,
         detail = ""
         if r is not None:
             imp = _impact(r, vpo, currency)
-            detail = f"<small>{_effect(r)} of a {_outcome_word(r)}" + \
+            word = _outcome_word(r)
+            detail = f"<small>{_effect(r)} of {'an' if word[0] in 'aeiou' else 'a'} {word}" + \
                 (f"; {imp}" if imp else "") + "</small>"
         items.append(f'<li class="pt {cls}"><b>{"★ " if cls == "mot" else ""}{escape(n)}</b>'
                      f"{detail}</li>")
@@ -326,6 +329,13 @@ Effects are odds ratios with 95% intervals against journeys of the same stage an
 truth: the strongest effects. Navigation (page, screen, product views, e-mail opens) is how
 people move, not a pain or love point.</p>
 <h2>Opportunities: the biggest drop-offs</h2><div class="opps">{opps}</div>{after}</div>"""
+
+
+def embedded_map(jm: JourneyMap, *, currency: str = "", persona: str | None = None,
+                 scenario: str | None = None) -> str:
+    """The map with its styles, to put inside another page (report, dashboard)."""
+    return f"<style>{CSS}</style>" + map_fragment(jm, persona=persona, scenario=scenario,
+                                                  currency=currency)
 
 
 def map_page(jm: JourneyMap, *, persona: str | None = None, scenario: str | None = None,

@@ -15,11 +15,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from idic.charts.style import finish, note, unit
+
 WIDTH, HEIGHT = 1000, 520
 UP, DOWN, TOTAL = "#2ca02c", "#d62728", "#1f77b4"
 
 
-def cohort_heatmap(matrix: pd.DataFrame, *, title: str = "Cohort retention by first-order month",
+def cohort_heatmap(matrix: pd.DataFrame, *, title: str | None = None,
                    max_months: int = 24) -> go.Figure:
     """Heat map of a :func:`idic.measure.cohorts.retention_matrix` (cohorts x months since the
     first order, values 0-1; NaN = not observed yet)."""
@@ -32,20 +34,37 @@ def cohort_heatmap(matrix: pd.DataFrame, *, title: str = "Cohort retention by fi
         texttemplate="%{text}", colorscale="Blues", zmin=0, zmax=1,
         colorbar={"title": "retained", "tickformat": ".0%"},
         hovertemplate="cohort %{y}, month %{x}: %{z:.1%}<extra></extra>"))
-    fig.update_layout(title=title, width=WIDTH, height=max(360, 22 * len(m.index) + 160),
-                      xaxis_title="months since first order", yaxis_title="cohort (first order)",
+    if title is None:
+        title = "Cohort retention by first-order month"
+        if not m.empty and 1 in [int(c) for c in m.columns]:
+            col = m.loc[:, next(c for c in m.columns if int(c) == 1)].astype(float).dropna()
+            if len(col) >= 2:
+                title = (f"Month-1 retention ranges from {col.min():.0%} ({col.idxmin()}) to "
+                         f"{col.max():.0%} ({col.idxmax()})<br><sup>Cohort retention by "
+                         "first-order month: share of each cohort ordering k months later</sup>")
+    fig.update_layout(width=WIDTH, height=max(360, 22 * len(m.index) + 160),
                       yaxis={"autorange": "reversed", "type": "category"})
-    return fig
+    return finish(fig, title, x="months since first order", y="cohort (month of first order)",
+                  legend=False)
 
 
-def retention_curve(curve: pd.DataFrame, *, title: str = "Average retention curve") -> go.Figure:
-    """Line of :func:`idic.measure.cohorts.average_curve` (retention by months since first)."""
+def retention_curve(curve: pd.DataFrame, *, title: str | None = None) -> go.Figure:
+    """Line of :func:`idic.measure.cohorts.average_curve` (retention by months since first);
+    the title gives the share still ordering after 1 and 6 months."""
+    if title is None:
+        title = "Average retention curve"
+        r = curve.set_index("months_since_first")["retention"] if not curve.empty else None
+        if r is not None and 1 in r.index and pd.notna(r.get(1)):
+            title = f"{float(r[1]):.0%} of new customers order again in their second month"
+            if 6 in r.index and pd.notna(r.get(6)):
+                title += f", {float(r[6]):.0%} in month 6"
+            title += "<br><sup>Average retention curve of the cohorts</sup>"
     fig = go.Figure(go.Scatter(x=curve["months_since_first"], y=curve["retention"],
                                mode="lines+markers", line={"color": TOTAL},
                                hovertemplate="month %{x}: %{y:.1%}<extra></extra>"))
-    fig.update_layout(title=title, width=WIDTH, height=400, yaxis_tickformat=".0%",
-                      xaxis_title="months since first order", yaxis_title="customers ordering")
-    return fig
+    fig.update_layout(width=WIDTH, height=420, yaxis_tickformat=".0%")
+    return finish(fig, title, x="months since first order",
+                  y="share of the cohort ordering (%)", legend=False)
 
 
 def equity_waterfall(parts: Mapping[str, Any], *, currency: str = "",
@@ -74,25 +93,65 @@ def equity_waterfall(parts: Mapping[str, Any], *, currency: str = "",
         x=labels, y=values, measure=measure, text=text, textposition="outside",
         increasing={"marker": {"color": UP}}, decreasing={"marker": {"color": DOWN}},
         totals={"marker": {"color": TOTAL}}, connector={"line": {"color": "#999"}}))
-    head = "Customer equity and return on customer"
+    cur = currency.strip()
+    verb = "rose" if g["equity_end"] >= g["equity_start"] else "fell"
+    head = (f"Customer equity {verb} from {g['equity_start']:,.0f} to {g['equity_end']:,.0f}"
+            f" {cur}".rstrip())
     if roc is not None and not (isinstance(roc, float) and np.isnan(roc)):
-        head += f": ROC {float(roc):.1%}"
-    fig.update_layout(title=title or head, width=WIDTH, height=HEIGHT, showlegend=False,
-                      yaxis_title="value" + (f" ({currency.strip()})" if currency else ""))
+        head += f"; return on customer {float(roc):.0%}"
+    head += "<br><sup>From equity at the start to equity at the end, plus the period's cash " \
+            "flow</sup>"
+    fig.update_layout(width=WIDTH, height=HEIGHT)
+    fig = finish(fig, title or head, x="component of value", y=unit("value", cur), legend=False)
+    if roc is not None and not (isinstance(roc, float) and np.isnan(roc)) and float(roc) > 1:
+        created = g["equity_end"] - g["equity_start"] + g["cash_flow"]
+        note(fig, f"ROC above 100%: the value created ({created:,.0f} {cur}) exceeds the "
+                  f"equity held at the start ({g['equity_start']:,.0f} {cur}) - a young or "
+                  "fast-growing customer base.", y=-0.42)
     return fig
 
 
 def kpi_comparison(kpis: pd.DataFrame, *, metrics: tuple[str, ...] = (
         "retention_rate", "churn_rate", "acquisition_rate", "win_back_rate"),
-        title: str = "This period vs the previous one") -> go.Figure:
-    """Grouped bars of rate KPIs (``kpis`` table indexed by metric: label, current, previous)."""
-    k = kpis.loc[[m for m in metrics if m in kpis.index]]
+        title: str | None = None) -> go.Figure:
+    """Grouped bars of rate KPIs (``kpis`` table indexed by metric: label, current, previous).
+
+    The previous period is drawn only for the metrics where it was measured (and is offered
+    in the legend only then); metrics measured in neither period are left out; a rate above
+    100% gets a note saying why it can be."""
+    k = kpis.loc[[m for m in metrics if m in kpis.index]].copy()
+    k["current"] = pd.to_numeric(k["current"], errors="coerce")
+    k["previous"] = pd.to_numeric(k["previous"], errors="coerce")
+    k = k[k["current"].notna() | k["previous"].notna()]
     fig = go.Figure()
-    fig.add_bar(x=k["label"], y=k["previous"], name="previous period", marker_color="#9ecae1")
-    fig.add_bar(x=k["label"], y=k["current"], name="this period", marker_color=TOTAL)
-    fig.update_layout(title=title, barmode="group", width=WIDTH, height=420,
-                      yaxis_tickformat=".0%")
+    both = k["previous"].notna().any()
+    if both:
+        fig.add_bar(x=k["label"], y=k["previous"], name="previous period",
+                    marker_color="#9ecae1", text=[_pct(v) for v in k["previous"]],
+                    textposition="outside")
+    fig.add_bar(x=k["label"], y=k["current"], name="this period", marker_color=TOTAL,
+                text=[_pct(v) for v in k["current"]], textposition="outside")
+    if title is None:
+        parts = [f"{r.label.split(' (')[0].lower()} {_pct(r.current)}"
+                 for r in k.itertuples() if pd.notna(r.current)][:2]
+        title = ("This period: " + ", ".join(parts)) if parts else "Rates of the period"
+        title += "<br><sup>" + ("This period vs the previous one" if both else
+                                "The previous period has no rates to compare (no customers "
+                                "before it)") + "</sup>"
+    top = float(np.nanmax(k[["current", "previous"]].to_numpy(dtype=float))) if len(k) else 1
+    fig.update_layout(barmode="group", width=WIDTH, height=460,
+                      yaxis={"tickformat": ".0%", "range": [0, max(1.0, top) * 1.15]})
+    fig = finish(fig, title, x="rate", y="share of customers (%)", legend=bool(both))
+    over = [r.label for r in k.itertuples() if (r.current or 0) > 1 or (r.previous or 0) > 1]
+    if over:
+        note(fig, f"{', '.join(over)} above 100%: it divides the new customers by the "
+                  "customers at the start of the period, and more customers were won than "
+                  "the base held at the start.")
     return fig
+
+
+def _pct(v: Any) -> str:
+    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{float(v):.0%}"
 
 
 def p_alive_map(clv: pd.DataFrame, *, max_frequency: int = 20,
@@ -119,32 +178,37 @@ def p_alive_map(clv: pd.DataFrame, *, max_frequency: int = 20,
         customdata=n, colorscale="RdYlGn", zmin=0, zmax=1, colorbar={"title": "P(alive)"},
         hovertemplate="frequency %{x}, recency %{y}: P(alive) %{z:.2f} "
                       "(%{customdata} customers)<extra></extra>"))
-    fig.update_layout(title=title, width=WIDTH, height=HEIGHT,
-                      xaxis_title="repeat purchases (frequency)",
-                      yaxis_title="recency (age at last purchase)")
-    return fig
+    fig.update_layout(width=WIDTH, height=HEIGHT)
+    return finish(fig, title, x="repeat purchases (frequency)",
+                  y="recency: age at last purchase (periods)", legend=False)
 
 
-def equity_by_group(df: pd.DataFrame, group: str, *, title: str | None = None) -> go.Figure:
+def equity_by_group(df: pd.DataFrame, group: str, *, title: str | None = None,
+                    currency: str = "") -> go.Figure:
     """Bars of equity (sum of CLV) per group with the customers in the hover
     (:func:`idic.measure.equity.equity_by` output)."""
     fig = go.Figure(go.Bar(x=df[group].astype(str), y=df["equity"], customdata=df["customers"],
                            marker_color=TOTAL,
                            hovertemplate="%{x}: %{y:,.0f} (%{customdata} customers)"
                                          "<extra></extra>"))
-    fig.update_layout(title=title or f"Customer equity by {group.replace('_', ' ')}",
-                      width=WIDTH * 3 // 4, height=420, yaxis_title="sum of CLV")
-    return fig
+    name = group.replace("_", " ")
+    if title is None:
+        title = f"Customer equity by {name}"
+        if not df.empty and float(df["equity"].sum()):
+            top = df.sort_values("equity", ascending=False).iloc[0]
+            title = (f"{top[group]} holds {float(top['equity']) / float(df['equity'].sum()):.0%}"
+                     f" of customer equity<br><sup>Customer equity by {name}</sup>")
+    fig.update_layout(width=WIDTH * 3 // 4, height=440)
+    return finish(fig, title, x=name, y=unit("sum of CLV", currency), legend=False)
 
 
 def actions_figure(actions: list[dict[str, Any]], *,
-                   title: str = "What to do next: value at stake") -> go.Figure:
+                   title: str = "What to do next: value at stake", currency: str = "") -> go.Figure:
     """Horizontal bars of the value at stake of each recommended action."""
     acts = [a for a in actions if a.get("value_at_stake")][::-1]
     fig = go.Figure(go.Bar(
         x=[a["value_at_stake"] for a in acts], y=[a["title"] for a in acts], orientation="h",
         text=[f"{a['customers']:,} customers" for a in acts], textposition="auto",
         marker_color=UP))
-    fig.update_layout(title=title, width=WIDTH, height=max(300, 60 * len(acts) + 140),
-                      xaxis_title="value at stake", margin={"l": 320})
-    return fig
+    fig.update_layout(width=WIDTH, height=max(320, 60 * len(acts) + 160), margin={"l": 320})
+    return finish(fig, title, x=unit("value at stake", currency), y="action", legend=False)

@@ -11,13 +11,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from idic.charts.style import finish, unit
+
 CATEGORY_COLORS = {"MVC": "#1f77b4", "MGC": "#2ca02c", "LMC": "#7f7f7f", "BZ": "#d62728",
                    "NEW": "#bcbd22"}
 WIDTH, HEIGHT = 1000, 560
 
 
 def lorenz_figure(lorenz: pd.DataFrame, *, gini: float | None = None,
-                  share_80: float | None = None, title: str = "Concentration of value") -> go.Figure:
+                  share_80: float | None = None, title: str | None = None) -> go.Figure:
     """Lorenz curve (left) and Pareto curve (right) from :func:`~idic.differentiate.value.abc.
     lorenz_curve` (columns ``customer_share, value_share``, ascending from (0, 0))."""
     x = lorenz.customer_share.to_numpy()
@@ -42,22 +44,40 @@ def lorenz_figure(lorenz: pd.DataFrame, *, gini: float | None = None,
                          title_text="share of customers")
         fig.update_yaxes(tickformat=".0%", range=[0, 1.02], row=1, col=c,
                          title_text="share of value")
-    fig.update_layout(title=title, width=WIDTH, height=HEIGHT)
+    if title is None:
+        title = "Concentration of value"
+        if share_80 is not None:
+            title = (f"{share_80:.0%} of customers make 80% of the value"
+                     "<br><sup>Concentration of value: Lorenz and Pareto curves</sup>")
+    fig.update_layout(width=WIDTH, height=HEIGHT + 60)
+    fig.update_annotations(font_size=13)
+    fig = finish(fig, title)
+    # the subplot titles sit above the plots: the legend goes under them
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+                      margin={"t": 100, "b": 120})
     return fig
 
 
-def abc_figure(classes: pd.DataFrame, title: str = "ABC classes") -> go.Figure:
+def abc_figure(classes: pd.DataFrame, title: str | None = None) -> go.Figure:
     """Bars of customers' and value shares per class (:func:`class_summary` output)."""
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=classes.abc_class, y=classes.customer_share, name="customers"))
-    fig.add_trace(go.Bar(x=classes.abc_class, y=classes.value_share, name="value"))
-    fig.update_layout(title=title, barmode="group", yaxis_tickformat=".0%", width=WIDTH // 2,
-                      height=HEIGHT)
-    return fig
+    fig.add_trace(go.Bar(x=classes.abc_class, y=classes.customer_share, name="share of customers",
+                         text=[f"{v:.0%}" for v in classes.customer_share], textposition="outside"))
+    fig.add_trace(go.Bar(x=classes.abc_class, y=classes.value_share, name="share of value",
+                         text=[f"{v:.0%}" for v in classes.value_share], textposition="outside"))
+    if title is None:
+        title = "ABC classes"
+        a = classes[classes.abc_class.astype(str) == "A"]
+        if not a.empty:
+            title = (f"Class A: {float(a.customer_share.iloc[0]):.0%} of customers, "
+                     f"{float(a.value_share.iloc[0]):.0%} of value<br><sup>ABC classes</sup>")
+    fig.update_layout(barmode="group", yaxis_tickformat=".0%", width=WIDTH * 3 // 4,
+                      height=HEIGHT, yaxis_range=[0, 1.1])
+    return finish(fig, title, x="ABC class", y="share (%)")
 
 
 def rfm_grid_figure(grid: pd.DataFrame, *, value: str = "customers",
-                    title: str = "RFM grid") -> go.Figure:
+                    title: str = "RFM grid: customers and average order value per cell") -> go.Figure:
     """Heat map of recency score (x) x frequency score (y) from
     :func:`~idic.differentiate.value.rfm.grid_summary`: colour = ``value`` (customers or
     monetary), text = customers and average monetary per cell."""
@@ -70,24 +90,27 @@ def rfm_grid_figure(grid: pd.DataFrame, *, value: str = "customers",
     fig = go.Figure(go.Heatmap(x=[1, 2, 3, 4, 5], y=[1, 2, 3, 4, 5], z=z, text=text,
                                texttemplate="%{text}", colorscale="Blues",
                                colorbar={"title": value}))
-    fig.update_layout(title=title, width=WIDTH * 3 // 4, height=HEIGHT,
-                      xaxis_title="recency score (5 = most recent)",
-                      yaxis_title="frequency score (5 = most frequent)")
-    return fig
+    fig.update_layout(width=WIDTH * 3 // 4, height=HEIGHT)
+    return finish(fig, title, x="recency score (5 = most recent)",
+                  y="frequency score (5 = most frequent)", legend=False)
 
 
-def segment_figure(segments: pd.DataFrame, title: str = "RFM segments") -> go.Figure:
+def segment_figure(segments: pd.DataFrame, title: str | None = None) -> go.Figure:
     """Bar chart of customers per named segment (:func:`segment_summary` output)."""
     s = segments.sort_values("customers")
+    if title is None and not s.empty:
+        top = s.iloc[-1]
+        title = (f"{top.segment} is the largest RFM segment ({float(top.share):.0%} of "
+                 "customers)<br><sup>Customers per RFM segment</sup>")
     fig = go.Figure(go.Bar(x=s.customers, y=s.segment, orientation="h",
                            text=[f"{v:.1%}" for v in s.share], textposition="auto"))
-    fig.update_layout(title=title, width=WIDTH * 3 // 4, height=HEIGHT,
-                      xaxis_title="customers")
-    return fig
+    fig.update_layout(width=WIDTH * 3 // 4, height=HEIGHT)
+    return finish(fig, title or "RFM segments", x="customers", y="RFM segment", legend=False)
 
 
 def value_matrix_figure(customers: pd.DataFrame, *, max_points: int = 5000, seed: int = 0,
-                        title: str = "Actual value vs unrealised potential") -> go.Figure:
+                        title: str = "Actual value vs unrealised potential",
+                        currency: str = "") -> go.Figure:
     """Scatter of ``actual_value`` (x) and ``unrealised_potential`` (y), coloured by
     ``value_category`` (MVC, MGC, LMC, BZ); a random sample of ``max_points`` customers."""
     df = customers
@@ -102,9 +125,9 @@ def value_matrix_figure(customers: pd.DataFrame, *, max_points: int = 5000, seed
             text=g.customer_id, hovertemplate="%{text}<br>actual %{x:,.2f}<br>"
                                               "unrealised %{y:,.2f}"))
     fig.add_vline(x=0, line={"color": "#d62728", "dash": "dot"})
-    fig.update_layout(title=title, width=WIDTH, height=HEIGHT, xaxis_title="actual value",
-                      yaxis_title="unrealised potential")
-    return fig
+    fig.update_layout(width=WIDTH, height=HEIGHT)
+    return finish(fig, title, x=unit("actual value", currency),
+                  y=unit("unrealised potential", currency))
 
 
 def migration_figure(flows: pd.DataFrame, *, date_from: str = "before",
@@ -122,5 +145,5 @@ def migration_figure(flows: pd.DataFrame, *, date_from: str = "before",
         node={"label": labels, "color": colors, "pad": 18},
         link={"source": src, "target": dst, "value": flows.customers.astype(int).tolist(),
               "color": link_colors}))
-    fig.update_layout(title=title, width=WIDTH, height=HEIGHT)
-    return fig
+    fig.update_layout(width=WIDTH, height=HEIGHT)
+    return finish(fig, title, legend=False)

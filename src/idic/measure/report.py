@@ -59,7 +59,7 @@ def render_sections(sections: list[Section]) -> list[dict[str, Any]]:
         out.append({
             "key": s.key, "title": s.title, "available": s.available, "reason": s.reason,
             "intro": s.intro, "numbers": s.numbers, "bullets": s.bullets,
-            "actions": s.actions, "errors": s.errors,
+            "actions": s.actions, "errors": s.errors, "html": getattr(s, "html", []),
             "figures": [figure_html(f, f"{s.key}-fig-{i}") for i, f in enumerate(s.figures)],
             "tables": [(t, table_html(df, getattr(s, "currency", ""))) for t, df in s.tables],
         })

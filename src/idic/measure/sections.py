@@ -52,6 +52,7 @@ class Section:
     actions: list[dict[str, Any]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     currency: str = ""  # of the money columns in ``tables`` (see idic.format.frame)
+    html: list[str] = field(default_factory=list)  # trusted HTML blocks (the journey map)
 
 
 def currency_of(ws: Workspace) -> str:
@@ -152,7 +153,11 @@ def summary(ws: Workspace, *, currency: str | None = None, compute: bool = False
     for m in HEADLINE:
         if m in k.index:
             r = k.loc[m]
-            s.numbers.append(Number(r["label"], fmt(r["current"], r["unit"], cur),
+            label = r["label"]
+            if r["unit"] == "rate" and r["current"] == r["current"] and r["current"] > 1:
+                label += (" - above 100%: the value created exceeds the equity at the start"
+                          if m == "roc" else " - above 100%, see the note under the chart")
+            s.numbers.append(Number(label, fmt(r["current"], r["unit"], cur),
                                     fmt_change(r["current"], r["previous"], r["unit"], cur),
                                     _good(m, r["current"], r["previous"])))
     s.bullets = what_changed(k, cur)
@@ -201,7 +206,9 @@ def what_changed(k: pd.DataFrame, currency: str = "") -> list[str]:
         out.append(f"Return on customer: {r:.1%} - the customers created "
                    f"{fmt(vc, 'money', currency)} of value (cash flow plus change in customer "
                    f"equity), {r:.1%} of the equity held at the start; the base "
-                   + ("grew more valuable." if r > 0 else "lost value."))
+                   + ("grew more valuable." if r > 0 else "lost value.")
+                   + (" Above 100% because the value created exceeds the equity held at the "
+                      "start: a young or fast-growing customer base." if r > 1 else ""))
     li = [m for m in k.index if m.startswith("li_") and m not in ("li_at_risk_clv",)]
     if li:
         parts = [f"{int(k.loc[m, 'current']):,} {_lower_first(k.loc[m, 'label'].split(': ')[-1])}"
@@ -248,7 +255,7 @@ def value(ws: Workspace, *, currency: str | None = None) -> Section:
         cv = ws.table("value")
         df = eng.to_pandas(cv.select("customer_id", "actual_value", "unrealised_potential",
                                      "value_category"))
-        s.figures.append(value_matrix_figure(df))
+        s.figures.append(value_matrix_figure(df, currency=cur))
         cats = df.groupby("value_category").agg(
             customers=("customer_id", "size"),
             actual_value=("actual_value", lambda x: float(pd.to_numeric(x).sum())),
@@ -269,11 +276,11 @@ def value(ws: Workspace, *, currency: str | None = None) -> Section:
         s.numbers.append(Number("CLV over the next 12 months",
                                 fmt(customer_equity(c), "money", cur)))
         s.numbers.append(Number("Average P(alive)", f"{c['p_alive'].mean():.1%}"))
-        s.figures.append(clv_distribution(c["clv"]))
+        s.figures.append(clv_distribution(c["clv"], currency=cur))
         s.figures.append(mc.p_alive_map(c))
         by = equity_by(ws, "value_category")
         if not by.empty:
-            s.figures.append(mc.equity_by_group(by, "value_category"))
+            s.figures.append(mc.equity_by_group(by, "value_category", currency=cur))
     else:
         s.bullets.append("CLV: stage not run (`idic clv`).")
     return s
@@ -332,7 +339,9 @@ def journeys(ws: Workspace) -> Section:
                   Number("Persons", f"{counts['persons']:,}")]
     try:
         jm = svc.journey_map(ws)
-        s.figures.append(jc.journey_map_figure(jm))
+        from idic.charts.journey_map import embedded_map
+
+        s.html.append(embedded_map(jm, currency=currency_of(ws)))
         steps = funnel_steps(jm.touchpoints)
         if len(steps) >= 2:
             from idic.interact.journeys import funnel
@@ -341,7 +350,7 @@ def journeys(ws: Workspace) -> Section:
             s.figures.append(jc.funnel_figure(
                 f, title="Funnel (ordered steps within 30 days): " + " > ".join(steps)))
         for o in jm.opportunities[:5]:
-            s.bullets.append(opportunity_text(o))
+            s.bullets.append(opportunity_text(o, currency_of(ws)))
     except Exception as exc:
         s.errors.append(f"journey map: {exc}")
     paths = svc.workspace_paths(ws)
@@ -392,14 +401,18 @@ def funnel_steps(touchpoints: pd.DataFrame) -> list[str]:
     return steps
 
 
-def opportunity_text(o: dict[str, Any]) -> str:
+def opportunity_text(o: dict[str, Any], currency: str = "") -> str:
     """One journey-map opportunity as a sentence."""
+    from idic import format as F
+
     try:
         text = (f"Opportunity: {int(o['lost_persons']):,} persons drop off between "
                 f"{o['stage']} and {o['next_stage']} ({float(o['drop_off_rate']):.0%})")
     except (KeyError, TypeError, ValueError):
         return "Opportunity: " + ", ".join(f"{k} {v}" for k, v in o.items())
-    pains = o.get("pain_points") or []
+    if o.get("value_at_stake"):
+        text += f", {F.money(o['value_at_stake'], currency)} at stake"
+    pains = o.get("explained_by") or o.get("pain_points") or []
     if pains:
         names = [p.get("touchpoint", str(p)) if isinstance(p, dict) else str(p) for p in pains]
         text += "; pain points there: " + ", ".join(names)
@@ -424,7 +437,7 @@ def actions(ws: Workspace, *, currency: str | None = None) -> Section:
     for a in acts:
         a["value_text"] = fmt(a["value_at_stake"], "money", cur)
     s.actions = acts
-    s.figures.append(mc.actions_figure(acts))
+    s.figures.append(mc.actions_figure(acts, currency=cur))
     return s
 
 

@@ -122,6 +122,10 @@ def profile(ws, customer_id: str, *, recent: int = 20) -> dict[str, Any] | None:
             t = ws.table(table)
             out[table] = _rows(ws, _by_records(t, "source_customer_id", keys)
                                .order_by(t[key].desc()), recent)
+            if len(out[table]) >= recent:  # "20 of 36": how many there are in all
+                sel = _by_records(t, "source_customer_id", keys)
+                out[f"{table}_total"] = int(ws.engine.to_arrow(
+                    sel.aggregate(n=sel.count())).column("n")[0].as_py())
     if "cases_enriched" in have or "mentions_scored" in have:
         from idic.interact.voice.profile import add_voice  # sentiment of cases, answers, mentions
 

@@ -47,6 +47,10 @@ def _env() -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(
         [str(TEMPLATES), str(Path(__file__).parents[1] / "measure" / "templates")]),
         autoescape=jinja2.select_autoescape(["html", "j2"]))
+    from idic import format as F
+
+    env.filters["label"] = F.label  # numbers and column names for people (idic.format)
+    env.filters["human"] = lambda v, key="": F.cell(v, F.unit_of(str(key)))
     return env
 
 
@@ -281,11 +285,12 @@ def _exact(t: Any, q: str) -> Any:
     return cond
 
 
-def search_customers(ws: Any, q: str, limit: int = 50, *, exact: bool = False
-                     ) -> list[dict[str, Any]]:
-    """Customers whose id, name, e-mail, phone, city or postcode contains ``q`` (any case);
-    with ``exact``, only those whose customer id, e-mail, phone or loyalty id *is* ``q``;
-    with an empty ``q`` the customers with the highest CLV."""
+PAGE_SIZE = 50
+
+
+def _search_expr(ws: Any, q: str, exact: bool) -> tuple[Any, list[str]]:
+    """The customers table filtered by ``q`` (see :func:`search_customers`), and the columns
+    shown."""
     eng = ws.engine
     if eng.has_table("customers"):
         t = ws.table("customers")
@@ -296,22 +301,41 @@ def search_customers(ws: Any, q: str, limit: int = 50, *, exact: bool = False
     show = [c for c in ("customer_id", "first_name", "last_name", "email", "phone", "city",
                         "country") if c in t.columns]
     if q and exact:
-        cond = _exact(t, q.strip())
-        rows = eng.to_pandas(t.filter(cond).select(*show).order_by("customer_id").limit(limit))
+        t = t.filter(_exact(t, q.strip()))
     elif q:
         needle = q.strip().lower()
         cond = None
         for c in cols:
             e = t[c].cast("string").lower().contains(needle)
             cond = e if cond is None else (cond | e)
-        rows = eng.to_pandas(t.filter(cond).select(*show).order_by("customer_id").limit(limit))
+        t = t.filter(cond)
+    return t, show
+
+
+def search_total(ws: Any, q: str, *, exact: bool = False) -> int:
+    """How many customers :func:`search_customers` would find without its limit."""
+    t, _ = _search_expr(ws, q, exact)
+    if not q and ws.engine.has_table("clv"):  # the list is the customers with a CLV
+        c = ws.table("clv").select("customer_id")
+        t = t.select("customer_id").join(c, "customer_id")
+    return int(ws.engine.to_pandas(t.aggregate(n=t.count()))["n"].iloc[0])
+
+
+def search_customers(ws: Any, q: str, limit: int = 50, *, exact: bool = False,
+                     offset: int = 0) -> list[dict[str, Any]]:
+    """Customers whose id, name, e-mail, phone, city or postcode contains ``q`` (any case);
+    with ``exact``, only those whose customer id, e-mail, phone or loyalty id *is* ``q``;
+    with an empty ``q`` the customers with the highest CLV. ``limit`` rows from ``offset``
+    (:func:`search_total` counts them all)."""
+    eng = ws.engine
+    t, show = _search_expr(ws, q, exact)
+    if q or not eng.has_table("clv"):
+        rows = eng.to_pandas(t.select(*show).order_by("customer_id").limit(limit, offset=offset))
     else:
-        if not eng.has_table("clv"):
-            rows = eng.to_pandas(t.select(*show).order_by("customer_id").limit(limit))
-        else:
-            c = ws.table("clv").select("customer_id", "clv")
-            j = t.select(*show).join(c, "customer_id")
-            rows = eng.to_pandas(j.order_by(j.clv.desc()).limit(limit).select(*show))
+        c = ws.table("clv").select("customer_id", "clv")
+        j = t.select(*show).join(c, "customer_id")
+        rows = eng.to_pandas(j.order_by([j.clv.desc(), j.customer_id])
+                             .limit(limit, offset=offset).select(*show))
     if eng.has_table("value") and not rows.empty:
         cv = ws.table("value")
         cv = cv.filter(cv.customer_id.isin(rows["customer_id"].astype(str).tolist())).select(
@@ -322,7 +346,7 @@ def search_customers(ws: Any, q: str, limit: int = 50, *, exact: bool = False
 
 
 @router.get("/dashboard/customers", response_class=HTMLResponse)
-async def customers_page(request: Request, q: str = "") -> Response:
+async def customers_page(request: Request, q: str = "", page: int = 1) -> Response:
     def work() -> Response:
         who = _guard(request)
         if isinstance(who, Response):
@@ -332,13 +356,19 @@ async def customers_page(request: Request, q: str = "") -> Response:
         from idic.privacy.roles import mask_row
 
         exact = who[1] not in SUBSTRING_ROLES
+        page_no = max(1, min(int(page), 100_000))
         with st.gate.use() as ws:
-            rows = search_customers(ws, query, exact=exact)
+            rows = search_customers(ws, query, exact=exact, limit=PAGE_SIZE,
+                                    offset=(page_no - 1) * PAGE_SIZE)
+            total = search_total(ws, query, exact=exact)
         rows = [mask_row(r, who[1], st.secret) for r in rows]
         _audit(request, who, "web_search" if query else "web_list",
                target=st.hashed("query", query) if query else None)
         return _render("customers.html", title="Customers", active="customers", q=query,
-                       rows=rows, role=who[1], exact=exact)
+                       rows=rows, role=who[1], exact=exact, total=total, page=page_no,
+                       first=(page_no - 1) * PAGE_SIZE + 1 if rows else 0,
+                       last=(page_no - 1) * PAGE_SIZE + len(rows),
+                       has_next=(page_no - 1) * PAGE_SIZE + len(rows) < total)
 
     return await run_in_threadpool(work)
 
@@ -371,9 +401,14 @@ def timeline_figure(events: pd.DataFrame, orders: list[dict[str, Any]]) -> Any:
             name="orders", marker={"size": 12, "symbol": "diamond", "color": "#1f77b4"},
             text=[f"{o.get('amount')} {o.get('currency', '')}" for o in orders],
             hovertemplate="%{x}<br>order %{text}<extra></extra>"))
-    fig.update_layout(title="Journey timeline", height=380, width=1100,
-                      yaxis={"type": "category"}, xaxis_title="time")
-    return fig
+    fig.update_layout(height=400, width=1100, yaxis={"type": "category"})
+    from idic.charts.style import finish
+
+    title = "Journey timeline"
+    if not events.empty:
+        title = (f"{len(events):,} touchpoints and {len(orders):,} recent orders"
+                 "<br><sup>Journey timeline: red pain, green love, diamonds orders</sup>")
+    return finish(fig, title, x="date", y="stage")
 
 
 @router.get("/dashboard/customers/{customer_id:path}", response_class=HTMLResponse)
