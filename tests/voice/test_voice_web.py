@@ -48,5 +48,5 @@ def test_dashboard_voice_and_360(voice_demo: Path) -> None:
         r = c.get(f"/dashboard/customers/{cid}")
         assert r.status_code == 200
         for part in ('id="voice"', "Public mentions", "Complaints and cases", "negative",
-                     "nps group"):
+                     "NPS group"):
             assert part in r.text, part

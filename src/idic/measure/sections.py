@@ -34,8 +34,9 @@ LOWER_IS_BETTER = {"churn_rate", "churned_customers", "cost_to_serve", "li_falli
 class Number:
     label: str
     value: str
-    change: str = ""
+    change: str = ""  # against the previous period (shown as "... vs previous")
     good: bool | None = None  # True: good news, False: bad news, None: neutral
+    note: str = ""  # a line under the value that is not a change (an interval, a cost)
 
 
 @dataclass

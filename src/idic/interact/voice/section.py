@@ -61,7 +61,7 @@ def voice_section(ws: Workspace, currency: str = "") -> Section:
         if len(a):
             r = a.iloc[0]
             s.numbers.append(Number("NPS", f"{r['nps']:+.1f}",
-                                    f"95% {r['ci_low']:+.1f} to {r['ci_high']:+.1f}, "
+                                    note=f"95% {r['ci_low']:+.1f} to {r['ci_high']:+.1f}, "
                                     f"n = {int(r['n']):,}"))
         if (ns["dimension"] == "month").sum() >= 2:
             s.figures.append(_nps_trend(ns))
@@ -128,12 +128,13 @@ def voice_section(ws: Workspace, currency: str = "") -> Section:
     av = _df(ws, "avoidable_contacts")
     if av is not None and len(av):
         s.numbers.append(Number("Avoidable contacts", f"{int(av['contacts'].sum()):,}",
-                                f"cost {fmt(av['cost'].sum(), 'money', 'EUR')} (assumed)"))
+                                note=f"cost {fmt(av['cost'].sum(), 'money', 'EUR')} "
+                                "(assumed)"))
     al = _df(ws, "voice_alerts")
     if al is not None and len(al):
-        s.numbers.append(Number("Love becomes hate", f"{len(al):,}",
-                                f"value at stake {fmt(al['value_at_stake'].sum(), 'money', currency)}",
-                                good=False))
+        s.numbers.append(Number("Love becomes hate", f"{len(al):,}", good=False,
+                                note="value at stake "
+                                f"{fmt(al['value_at_stake'].sum(), 'money', currency)}"))
         top = al.head(10)
         s.tables.append(("Valuable customers turning against the brand", pd.DataFrame({
             "customer": top["customer_id"], "value category": top["value_category"],
