@@ -64,7 +64,7 @@ RECORDS_VERSION = 1
 _WORK = ("_idic_ch_keys", "_idic_ch_latest", "_idic_ch_recs", "_idic_gone_recs",
          "_idic_touched_vals", "_idic_values", "_idic_guard_new", "_idic_id_edges",
          "_idic_touched", "_idic_new_links", "_idic_scope", "_idic_nodes", "_idic_cids",
-         "_idic_s_latest", "_idic_cc_labels")
+         "_idic_s_latest", "_idic_cc_labels", "_idic_map_new")
 
 
 def eligible(engine: Engine, prev: dict[str, Any], *, max_records: int,
@@ -197,14 +197,17 @@ def resolve(engine: Engine, ws_path: Path, prev: dict[str, Any], *, threshold: f
 
         # 5. the touched customers, whole, plus the new records: re-clustered
         m = engine.table(cl.MAP)
-        mr = m.mutate(rid=m.source.concat(":", m.source_record_id))
+        mr = m.select("customer_id", rid=m.source.concat(":", m.source_record_id))
         t_rids = engine.table("_idic_touched")
         cids = mr.filter(mr.rid.isin(t_rids.rid)).select("customer_id").distinct()
         engine.create_work_table("_idic_cids", cids)
         cids = engine.table("_idic_cids")
-        scope = ibis.union(mr.filter(mr.customer_id.isin(cids.customer_id)).select("rid"),
-                           gone.select("rid"), distinct=True)
-        engine.create_work_table("_idic_scope", scope)
+        # (rid, earlier customer id): the touched customers' records, and the changed and
+        # erased ones (a new record has no earlier id)
+        in_touched = mr.filter(mr.customer_id.isin(cids.customer_id))
+        others = gone.filter(~gone.rid.isin(in_touched.rid))
+        engine.create_work_table("_idic_scope", ibis.union(
+            in_touched, others.select("rid", customer_id=ibis.null("string"))))
         scope = engine.table("_idic_scope")
         engine.create_work_table("_idic_nodes", recs.filter(recs.rid.isin(scope.rid)))
         nodes = engine.table("_idic_nodes")
@@ -217,8 +220,8 @@ def resolve(engine: Engine, ws_path: Path, prev: dict[str, Any], *, threshold: f
         lap("ids_lineage")
 
         # 6. golden records of the touched customers (old ids and the ids they now have)
-        m = engine.table(cl.MAP)
-        now_ids = m.filter(m.source.concat(":", m.source_record_id).isin(scope.rid))
+        now_ids = engine.table("_idic_map_new").select("source", "source_record_id",
+                                                       "customer_id")
         engine.append("_idic_cids", now_ids.select("customer_id").distinct())
         cids = engine.table("_idic_cids")
         engine.delete_where(CUSTOMERS, lambda t: t.customer_id.isin(cids.customer_id))
