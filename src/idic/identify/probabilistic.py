@@ -385,8 +385,12 @@ class Matcher:
         n_changed = int(changed.count().execute())
         if n_changed == 0:
             return empty_links()
+        work = None
         if prefilter and self.default_blocking():
-            rest = blocking_candidates(changed, rest)
+            # materialised once: counted, then handed to Splink (one pass of the semi-joins)
+            work = f"_idic_candidates_{self.uid}"
+            self.engine.create_work_table(work, match_input(blocking_candidates(changed, rest)))
+            rest = self.engine.table(work)
         n_rest = int(rest.count().execute())
         inf = self.linker.inference
         new = _backend.register(self.db_api, self.engine, match_input(changed),
@@ -401,6 +405,8 @@ class Matcher:
             parts.append(inf.predict_between(new, old, threshold_match_probability=threshold,
                                              warning_mode="never"))
         tables = [_links(_backend.to_arrow(x)) for x in parts]
+        if work is not None:
+            _backend.drop_table(self.engine, work)
         return _ordered(pa.concat_tables(tables)) if tables else empty_links()
 
     def term_frequencies(self, values: dict[str, list[str]]) -> dict[str, dict]:
