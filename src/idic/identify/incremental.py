@@ -12,8 +12,7 @@ updated only where the batch can change it, so the result is the one a full run 
   values only: the values of the changed records (old and new version), and cookie ids
   of identify/alias events ingested since the last run.
 - **scoring**: Splink scores the changed records among themselves and against the
-  records a blocking rule pairs them with (found in the engine, :func:`~idic.identify.
-  probabilistic.blocking_candidates`), with term frequencies counted over all records.
+  records a blocking rule pairs them with, with the model's term frequencies.
 - **links**: the links of changed records and of touched values are deleted and their new
   versions appended (analyst merges are re-read every run).
 - **clustering and ids**: the touched customers (those holding a record at an end of a
@@ -153,7 +152,7 @@ def resolve(engine: Engine, ws_path: Path, prev: dict[str, Any], *, threshold: f
         matcher = Matcher(engine, changed, ws_path, everything=recs)
         lap("splink_load")
         rest = recs.filter(~recs.rid.isin(changed.rid))
-        prob = matcher.predict_changed(changed, rest, threshold, prefilter=True)
+        prob = matcher.predict_changed(changed, rest, threshold)
         n_scored = int(changed.count().execute())
         lap("splink_predict")
 
