@@ -12,6 +12,8 @@ Each side runs in a fresh process (its own peak RSS, nothing cached by the other
 incremental batch (``--batch`` records held back from the base) is added and resolved.
 
     python benchmarks/bench_identify.py [--customers 50000] [--batch 10000]
+    python benchmarks/bench_identify.py --incremental --customers 500000 --batch 10000 \
+        [--work DIR] [--no-check]   # item 5: the batch into a 1M base, vs a full re-score
 """
 
 from __future__ import annotations
