@@ -124,11 +124,13 @@ def assign_ids(engine: Engine, labels: ir.Table, *, run_id: str, at: datetime,
     On a tie, an earlier id stays with the cluster holding no record split off by an analyst,
     then with the smallest label.
 
-    ``scope`` (column ``rid``; an incremental run): ``labels`` cover only these records,
-    which are whole earlier customers plus new records; only their rows of
-    ``identity_map`` are replaced (deleted, then appended), the rest is not read or
-    rewritten. The ids are those a run over all records would give: a customer outside
-    the scope is one unchanged cluster, which keeps its id and logs nothing."""
+    ``scope`` (columns ``rid``, ``customer_id``: the earlier id, null for a new record; an
+    incremental run): ``labels`` cover only these records, which are whole earlier
+    customers plus new records; only their rows of ``identity_map`` are replaced (deleted,
+    then appended), the rest is not read or rewritten, and the new rows are left in the
+    work table ``_idic_map_new`` for the caller. The ids are those a run over all records
+    would give: a customer outside the scope is one unchanged cluster, which keeps its id
+    and logs nothing."""
     ensure_tables(engine)
     lin = engine.table(LINEAGE)
     generation = int(lin.filter(lin.event == "run").count().execute())
@@ -137,8 +139,8 @@ def assign_ids(engine: Engine, labels: ir.Table, *, run_id: str, at: datetime,
         m = engine.table(MAP)
         old = m.select(orid=m.source.concat(":", m.source_record_id), old_cid=m.customer_id)
         if scope is not None:
-            sc = scope.select(_sc_rid="rid")
-            old = old.semi_join(sc, old.orid == sc._sc_rid)
+            old = scope.filter(scope.customer_id.notnull()).select(orid="rid",
+                                                                   old_cid="customer_id")
         j = labels.join(old, labels.node == old.orid)
         cnt = j.group_by(["label", "old_cid"]).agg(n=j.node.count())
         if splits:
@@ -193,7 +195,8 @@ def assign_ids(engine: Engine, labels: ir.Table, *, run_id: str, at: datetime,
     kinds = pc.value_counts(events["event"]).to_pylist()
     counts = {k["values"]: k["counts"] for k in kinds}
     stats = {e: int(counts.get(e, 0)) for e in ("created", "merged", "split")}
-    for t in ("_idic_cnt", "_idic_claim", "_idic_assign", "_idic_map_new"):
+    for t in ("_idic_cnt", "_idic_claim", "_idic_assign",
+              *(() if scope is not None else ("_idic_map_new",))):
         _backend.drop_table(engine, t)
     return stats
 

@@ -12,8 +12,7 @@ updated only where the batch can change it, so the result is the one a full run 
   values only: the values of the changed records (old and new version), and cookie ids
   of identify/alias events ingested since the last run.
 - **scoring**: Splink scores the changed records among themselves and against the
-  records a blocking rule pairs them with (found in the engine, :func:`~idic.identify.
-  probabilistic.blocking_candidates`), with term frequencies counted over all records.
+  records a blocking rule pairs them with, with the model's term frequencies.
 - **links**: the links of changed records and of touched values are deleted and their new
   versions appended (analyst merges are re-read every run).
 - **clustering and ids**: the touched customers (those holding a record at an end of a
@@ -64,7 +63,7 @@ RECORDS_VERSION = 1
 _WORK = ("_idic_ch_keys", "_idic_ch_latest", "_idic_ch_recs", "_idic_gone_recs",
          "_idic_touched_vals", "_idic_values", "_idic_guard_new", "_idic_id_edges",
          "_idic_touched", "_idic_new_links", "_idic_scope", "_idic_nodes", "_idic_cids",
-         "_idic_s_latest", "_idic_cc_labels")
+         "_idic_s_latest", "_idic_cc_labels", "_idic_map_new")
 
 
 def eligible(engine: Engine, prev: dict[str, Any], *, max_records: int,
@@ -153,7 +152,7 @@ def resolve(engine: Engine, ws_path: Path, prev: dict[str, Any], *, threshold: f
         matcher = Matcher(engine, changed, ws_path, everything=recs)
         lap("splink_load")
         rest = recs.filter(~recs.rid.isin(changed.rid))
-        prob = matcher.predict_changed(changed, rest, threshold, prefilter=True)
+        prob = matcher.predict_changed(changed, rest, threshold)
         n_scored = int(changed.count().execute())
         lap("splink_predict")
 
@@ -197,14 +196,17 @@ def resolve(engine: Engine, ws_path: Path, prev: dict[str, Any], *, threshold: f
 
         # 5. the touched customers, whole, plus the new records: re-clustered
         m = engine.table(cl.MAP)
-        mr = m.mutate(rid=m.source.concat(":", m.source_record_id))
+        mr = m.select("customer_id", rid=m.source.concat(":", m.source_record_id))
         t_rids = engine.table("_idic_touched")
         cids = mr.filter(mr.rid.isin(t_rids.rid)).select("customer_id").distinct()
         engine.create_work_table("_idic_cids", cids)
         cids = engine.table("_idic_cids")
-        scope = ibis.union(mr.filter(mr.customer_id.isin(cids.customer_id)).select("rid"),
-                           gone.select("rid"), distinct=True)
-        engine.create_work_table("_idic_scope", scope)
+        # (rid, earlier customer id): the touched customers' records, and the changed and
+        # erased ones (a new record has no earlier id)
+        in_touched = mr.filter(mr.customer_id.isin(cids.customer_id))
+        others = gone.filter(~gone.rid.isin(in_touched.rid))
+        engine.create_work_table("_idic_scope", ibis.union(
+            in_touched, others.select("rid", customer_id=ibis.null("string"))))
         scope = engine.table("_idic_scope")
         engine.create_work_table("_idic_nodes", recs.filter(recs.rid.isin(scope.rid)))
         nodes = engine.table("_idic_nodes")
@@ -217,8 +219,8 @@ def resolve(engine: Engine, ws_path: Path, prev: dict[str, Any], *, threshold: f
         lap("ids_lineage")
 
         # 6. golden records of the touched customers (old ids and the ids they now have)
-        m = engine.table(cl.MAP)
-        now_ids = m.filter(m.source.concat(":", m.source_record_id).isin(scope.rid))
+        now_ids = engine.table("_idic_map_new").select("source", "source_record_id",
+                                                       "customer_id")
         engine.append("_idic_cids", now_ids.select("customer_id").distinct())
         cids = engine.table("_idic_cids")
         engine.delete_where(CUSTOMERS, lambda t: t.customer_id.isin(cids.customer_id))

@@ -28,7 +28,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -63,31 +62,6 @@ PREDICT_BLOCKING = [
     block_on("substr(first_name, 1, 2)", "substr(last_name, 1, 2)", "postcode"),
     "l.first_name = r.last_name AND l.last_name = r.first_name",  # names swapped
 ]
-
-
-def blocking_keys(t: ir.Table, *, other_side: bool = False) -> list[list[ir.Value]]:
-    """The keys of each rule of :data:`PREDICT_BLOCKING` (same order) as Ibis expressions
-    on prepared records: two records are a candidate pair under rule i when the keys of one
-    (``other_side=False``) equal the keys of the other (``other_side=True``). Used to
-    hand Splink only the records an incremental batch can pair with."""
-    f2, l2 = t.first_name.substr(0, 2), t.last_name.substr(0, 2)
-    swapped = [t.last_name, t.first_name] if other_side else [t.first_name, t.last_name]
-    return [[t.first_name, t.last_name], [t.birth_date], [t.last_name, t.postcode],
-            [t.first_name, t.postcode], [t.address], [f2, l2, t.city], [t.postcode, t.city],
-            [f2, l2, t.postcode], swapped]
-
-
-def blocking_candidates(new: ir.Table, rest: ir.Table) -> ir.Table:
-    """The records of ``rest`` that some rule of :data:`PREDICT_BLOCKING` pairs with a
-    record of ``new`` (every rule is symmetric, so one direction suffices)."""
-    parts = []
-    for kn, kr in zip(blocking_keys(new), blocking_keys(rest, other_side=True), strict=True):
-        nk = new.select(**{f"_k{i}": k for i, k in enumerate(kn)})
-        nk = nk.filter(*[nk[f"_k{i}"].notnull() for i in range(len(kn))]).distinct()
-        hit = rest.semi_join(nk, [k == nk[f"_k{i}"] for i, k in enumerate(kr)])
-        parts.append(hit.select("rid"))
-    rids = ibis.union(*parts, distinct=True).select(_c_rid="rid")
-    return rest.semi_join(rids, rest.rid == rids._c_rid)
 
 
 EM_BLOCKING = [
@@ -365,28 +339,16 @@ class Matcher:
                                              warning_mode="never")
         return _links(_backend.to_arrow(pred))
 
-    def default_blocking(self) -> bool:
-        """Whether the loaded model blocks with :data:`PREDICT_BLOCKING` (so that
-        :func:`blocking_candidates` finds every record a new one can be paired with)."""
-        key = "blocking_rules_to_generate_predictions"
-        dialect = self.db_api.sql_dialect.sql_dialect_str
-        return (self.linker._settings_obj.as_dict().get(key)
-                == default_settings().create_settings_dict(dialect).get(key))
-
     def predict_changed(self, changed: ir.Table, rest: ir.Table,
-                        threshold: float = DEFAULT_THRESHOLD, *,
-                        prefilter: bool = False) -> pa.Table:
+                        threshold: float = DEFAULT_THRESHOLD) -> pa.Table:
         """Incremental scoring: pairs among the ``changed`` records and between them and the
-        ``rest`` (same blocking rules and term frequencies as a full run).
-
-        With ``prefilter``, only the records of ``rest`` that a blocking rule pairs with a
-        changed record are handed to Splink (found in the engine), so the work follows the
-        batch, not the base (when the model uses the default blocking rules)."""
+        ``rest`` (same blocking rules and term frequencies as a full run). Splink's
+        blocking joins find the few records of ``rest`` a changed record pairs with
+        (filtering ``rest`` in the engine first by the same keys was measured slower: on
+        the demo data the rules reach 70% of the records)."""
         n_changed = int(changed.count().execute())
         if n_changed == 0:
             return empty_links()
-        if prefilter and self.default_blocking():
-            rest = blocking_candidates(changed, rest)
         n_rest = int(rest.count().execute())
         inf = self.linker.inference
         new = _backend.register(self.db_api, self.engine, match_input(changed),
