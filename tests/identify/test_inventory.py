@@ -34,6 +34,9 @@ def test_inventory_matches_the_demo_files(small_demo: Path) -> None:
                                                             abs=1e-6)
     # events: a user id, or a cookie/device an identify call of the same source tied to one
     ev = pd.read_parquet(data / "events.parquet")
+    sends = data / "email_sends.parquet"  # the contact-pressure slice's e-mail sends
+    if sends.exists():
+        ev = pd.concat([ev, pd.read_parquet(sends)], ignore_index=True)
     groups = pd.read_json(data / "b2b_groups.jsonl", lines=True)  # the B2B slice's group calls
     ev = pd.concat([ev, pd.DataFrame({"source": "web", "type": "group",
                                       "user_id": groups["userId"], "anonymous_id": None})],
@@ -57,7 +60,8 @@ def test_inventory_matches_the_demo_files(small_demo: Path) -> None:
             if c in g:
                 assert cov[c] == pytest.approx((g[c].str.strip() != "").mean(), abs=1e-6), (src, c)
     # addressable: the latest consent per customer and purpose is a grant
-    cons = pd.read_csv(data / "consents.csv", dtype=str).merge(
+    files = [data / "consents.csv", data / "consents_optout.csv"]  # (+ the opt-outs slice)
+    cons = pd.concat([pd.read_csv(f, dtype=str) for f in files if f.exists()]).merge(
         imap.rename(columns={"source_record_id": "source_customer_id"}),
         on=["source", "source_customer_id"])
     cons["recorded_at"] = pd.to_datetime(cons.recorded_at)

@@ -13,8 +13,17 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from idic.cli.common import EngineOpt, JsonOpt, WorkspaceOpt, command, emit_json, open_ws, out
-from idic.cli.value import _need, _open_file
+from idic.cli.common import (
+    EngineOpt,
+    JsonOpt,
+    WorkspaceOpt,
+    command,
+    emit_json,
+    need_columns,
+    open_file,
+    open_ws,
+    out,
+)
 from idic.differentiate.value._common import input_error
 from idic.engine.text import trim
 
@@ -32,9 +41,9 @@ def read_edges(path: Path, source_col: str, target_col: str,
     if path.is_file() and path.stat().st_size == 0:
         raise input_error(f"{path}: the file is empty",
                           hint=f"give a header with {source_col!r} and {target_col!r}, then edges")
-    eng, raw = _open_file(path)
+    eng, raw = open_file(path)
     try:
-        _need(raw, path, source_col, target_col, weight_col)
+        need_columns(raw, path, source_col, target_col, weight_col)
         cols: dict[str, Any] = {"s": trim(raw[source_col].cast("string")),
                                 "t": trim(raw[target_col].cast("string"))}
         if weight_col is not None:
