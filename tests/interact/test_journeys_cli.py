@@ -143,6 +143,9 @@ def test_build_then_map(shop_dir, tmp_path) -> None:
     assert r.exit_code == 0, r.output
     summary = json.loads(r.stdout)
     assert summary["journeys"] > 0 and summary["touchpoints"] > 0
+    owners = summary["touch_share_by_owner"]  # Lemon & Verhoef's four owners
+    assert set(owners) <= {"brand-owned", "partner-owned", "customer-owned", "social/external"}
+    assert sum(owners.values()) == pytest.approx(1, abs=1e-3) and owners["brand-owned"] > 0.5
     html, table = tmp_path / "map.html", tmp_path / "map.csv"
     r = invoke("map", "--workspace", str(shop_dir), "-o", str(html), "--table", str(table),
                "--json")

@@ -42,6 +42,34 @@ def test_default_rules_classify_common_events(workspace) -> None:
     assert df.loc["Delivery Delayed", "sentiment_score"] == -1
 
 
+def test_owner_of_each_demo_touchpoint(workspace) -> None:
+    """Lemon & Verhoef (2016): brand-, partner-, customer-owned and social/external
+    touchpoints, for every event name the demo generates (issue 15 item 6)."""
+    want = {
+        "brand-owned": ["Ad Clicked", "Added To Cart", "Checkout Error", "Checkout Started",
+                        "Complaint Submitted", "Email Clicked", "Email Opened",
+                        "Live Chat Resolved", "Order Completed", "Page Viewed",
+                        "Product Viewed", "Screen Viewed", "Social Ad Clicked", "Store Visit",
+                        "Support Call"],
+        "partner-owned": ["Delivery Delayed", "Order Delivered"],
+        "customer-owned": ["Email Unsubscribed", "Review Posted", "Social Post Liked"],
+        "social/external": ["Friend Referral Clicked", "Search Result Clicked"],
+    }
+    rows = [ev("u1", name, i) for i, name in enumerate(n for v in want.values() for n in v)]
+    rows.append(ev("u2", "Catalogue Browsed", 0, channel="partner"))  # a marketplace's page
+    df = _classified(workspace, rows)
+    for owner, names in want.items():
+        assert df.loc[names, "owner"].tolist() == [owner] * len(names), owner
+    assert df.loc["Catalogue Browsed", "owner"] == "partner-owned"
+
+
+def test_owner_rules_are_checked(tmp_path) -> None:
+    p = tmp_path / "r.json"
+    p.write_text(json.dumps({"rules": [{"event": "x", "set": {"owner": "firm"}}]}))
+    with pytest.raises(InputError, match="rule 1: owner 'firm' is not one of brand-owned"):
+        load_rules(p)
+
+
 def test_values_carried_by_the_event_win(workspace) -> None:
     rows = [ev("u1", "Checkout Error", 0, stage="support", channel="app", sentiment="neutral")]
     df = _classified(workspace, rows)

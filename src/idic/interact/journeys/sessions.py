@@ -51,7 +51,7 @@ def touchpoints(engine: Engine, spec: JourneySpec | None = None,
     """One row per touchpoint with person, taxonomy, session and journey.
 
     Columns: message_id, person_id, source, timestamp, event, stage, phase, channel,
-    channel_kind, creator, sentiment, sentiment_score, is_conversion, value, session_index,
+    channel_kind, creator, owner, sentiment, sentiment_score, is_conversion, value, session_index,
     journey_index, journey_id, in_lookback.
     """
     spec = spec or JourneySpec()
@@ -61,7 +61,7 @@ def touchpoints(engine: Engine, spec: JourneySpec | None = None,
     ev = ev.mutate(value=ibis.cases((ev.is_conversion, value_of(ev, tax)),
                                     else_=ibis.null("float64")))
     ev = ev.select("message_id", "person_id", "source", "timestamp", "event", "stage", "phase",
-                   "channel", "channel_kind", "creator", "sentiment", "sentiment_score",
+                   "channel", "channel_kind", "creator", "owner", "sentiment", "sentiment_score",
                    "is_conversion", "value")
     order = [ev.timestamp, ev.message_id]
     w = ibis.window(group_by=ev.person_id, order_by=order)

@@ -51,6 +51,12 @@ def run(ws: Workspace, *, session_gap: str | float = "30m", lookback: str | floa
     eng.create_table("moments", mt)
     out: dict[str, Any] = {"touchpoints": eng.count("touchpoints"), **summary_counts(ws, jr),
                            "paths": eng.count("journey_paths")}
+    # touches by owner (brand / partner / customer / social-external; Lemon & Verhoef 2016)
+    by_owner = eng.to_pandas(tp.group_by("owner").aggregate(n=tp.count()))
+    total = int(by_owner["n"].sum()) if len(by_owner) else 0
+    out["touch_share_by_owner"] = {str(r.owner): round(int(r.n) / total, 4)
+                                   for r in by_owner.sort_values("owner").itertuples()} \
+        if total else {}
     def part(outcome: str, unit: str) -> pd.DataFrame:
         return mt[(mt["outcome"] == outcome) & (mt["unit"] == unit)] if not mt.empty else mt
 

@@ -24,13 +24,18 @@ from idic.errors import InputError
 from idic.schema.tables import CHANNELS, CREATORS, SENTIMENTS, STAGES
 
 DEFAULT_RULES = Path(__file__).with_name("rules.json")
-ATTRIBUTES = ("stage", "channel", "creator", "sentiment")
+ATTRIBUTES = ("stage", "channel", "creator", "sentiment", "owner")
+#: who owns a touchpoint (Lemon & Verhoef 2016, table 1): designed and controlled by the
+#: firm, jointly with a partner (carrier, marketplace, agency), by the customer alone (their
+#: own review, post, choice to unsubscribe), or by others (peers, search engines, press)
+OWNERS = ("brand-owned", "partner-owned", "customer-owned", "social/external")
 #: generic navigation events (page / screen / product views, e-mail opens and clicks): how
 #: people move, not experiences; see :mod:`.moments` for how they are judged
 DEFAULT_NAVIGATION = (r"^(page|screen|product|products|category|catalog|home ?page|listing)"
                       r"( list)? view(ed)?$|^e-?mail (opened|clicked|delivered)$|^(page|screen)$"
                       r"|^(product|category|page|screen)s? (viewed|seen|opened)$")
-ALLOWED = {"stage": STAGES, "channel": CHANNELS, "creator": CREATORS, "sentiment": SENTIMENTS}
+ALLOWED = {"stage": STAGES, "channel": CHANNELS, "creator": CREATORS, "sentiment": SENTIMENTS,
+           "owner": OWNERS}
 MATCHERS = ("event", "source", "type", "properties", "channel")
 
 
@@ -161,8 +166,10 @@ def _matches(t: ir.Table, rule: Rule) -> ir.BooleanValue:
 def classify(events: ir.Table, taxonomy: Taxonomy | None = None) -> ir.Table:
     """``events`` with stage/channel/creator/sentiment filled in, plus the roll-ups.
 
-    Adds ``phase`` (pre-purchase / purchase / post-purchase), ``channel_kind`` (online /
-    offline), ``sentiment_score`` (+1 / 0 / -1) and ``is_conversion``.
+    Adds ``owner`` (brand-owned / partner-owned / customer-owned / social/external: never
+    carried by an event, always from the rules), ``phase`` (pre-purchase / purchase /
+    post-purchase), ``channel_kind`` (online / offline), ``sentiment_score`` (+1 / 0 / -1)
+    and ``is_conversion``.
     """
     tax = taxonomy or load_rules()
     derived: dict[str, ir.Value] = {}
