@@ -73,6 +73,12 @@ def test_no_navigation_event_is_a_pain_point_or_an_explanation(demo_map) -> None
     journey = stored[stored["unit"] == "journey"]
     nav = journey[journey["touchpoint"].isin(NAVIGATION)]
     assert len(nav) and (nav["kind"] == "navigation").all()
+    # the demo's e-mail sends go to the people the firm chose (contact-pressure slice): their
+    # association is the targeting - never a pain point, love point or moment of truth
+    sent = stored[stored["touchpoint"] == "Email Sent"]
+    assert len(sent) and (sent["kind"] == "outbound").all() and not sent["moment_of_truth"].any()
+    for cell in (*jm.stages["pain_points"], *jm.stages["love_points"]):
+        assert "Email Sent" not in _names(cell)
     # per session, nothing after the purchase is measured (no session converts there)
     session = stored[stored["unit"] == "session"]
     assert not set(session["stage"]) & {"use", "support", "loyalty"}

@@ -39,6 +39,9 @@ journeys, has its interval below 1. Otherwise their ``kind`` is ``navigation``. 
 (``unit="session"``) only touchpoints before the purchase are measured: a delivery does not
 happen in the session of its order. A touchpoint found in at least ``step_coverage`` (90%) of the
 converting journeys is a ``step`` of the process (a checkout page), not a candidate.
+**Outbound** messages (e-mails, SMS, pushes sent or delivered: ``outbound_events``) went to the
+people the firm chose, so their association with an outcome measures the targeting: their
+``kind`` is ``outbound``, never a pain or love point (a holdout measures them).
 
 A touchpoint is a **pain point** when its interval lies below 1 (it lowers the odds of the
 outcome), a **love point** when above;
@@ -218,6 +221,9 @@ def moments(tp: ir.Table, *, outcome: str = "conversion", stratify: str = "stage
     nav_pain = (df["kind"] == "pain_point") & (n0 >= min_exposed)
     df["kind"] = np.where(df["_nav"] & (df["kind"] != "step") & ~nav_pain, "navigation",
                           df["kind"])
+    # a message the firm sent went to whom it chose: the association is the targeting
+    out = np.array([tax.is_outbound(e) for e in df["event"]], dtype=bool)
+    df["kind"] = np.where(out & (df["kind"] != "step"), "outbound", df["kind"])
     df["outcome"] = outcome
     df["unit"] = unit
     df["baseline"] = np.where(df["_key"] == "__all__", "all journeys",

@@ -29,11 +29,18 @@ ATTRIBUTES = ("stage", "channel", "creator", "sentiment", "owner")
 #: firm, jointly with a partner (carrier, marketplace, agency), by the customer alone (their
 #: own review, post, choice to unsubscribe), or by others (peers, search engines, press)
 OWNERS = ("brand-owned", "partner-owned", "customer-owned", "social/external")
-#: generic navigation events (page / screen / product views, e-mail opens and clicks): how
-#: people move, not experiences; see :mod:`.moments` for how they are judged
+#: generic navigation events (page / screen / product views) and outbound messages (e-mails,
+#: SMS, pushes sent, delivered, opened, clicked): how people move and how the firm reaches the
+#: people it chose, not experiences; see :mod:`.moments` for how they are judged
 DEFAULT_NAVIGATION = (r"^(page|screen|product|products|category|catalog|home ?page|listing)"
-                      r"( list)? view(ed)?$|^e-?mail (opened|clicked|delivered)$|^(page|screen)$"
-                      r"|^(product|category|page|screen)s? (viewed|seen|opened)$")
+                      r"( list)? view(ed)?$"
+                      r"|^(e-?mail|sms|push( notification)?) (sent|opened|clicked|delivered)$"
+                      r"|^(page|screen)$|^(product|category|page|screen)s? (viewed|seen|opened)$")
+#: messages the firm sends (e-mails, SMS, pushes sent or delivered): it chose who gets them,
+#: so their association with any outcome is the targeting, not the message's effect - never
+#: judged as pain or love points; a holdout (``idic campaigns``) measures them
+DEFAULT_OUTBOUND = (r"^(e-?mail|sms|push( notification)?|newsletter|message|mailing)s? "
+                    r"(sent|delivered)$")
 ALLOWED = {"stage": STAGES, "channel": CHANNELS, "creator": CREATORS, "sentiment": SENTIMENTS,
            "owner": OWNERS}
 MATCHERS = ("event", "source", "type", "properties", "channel")
@@ -60,6 +67,11 @@ class Taxonomy:
     channel_kind: dict[str, str] = field(default_factory=dict)
     sentiment_score: dict[str, int] = field(default_factory=dict)
     navigation_events: str = DEFAULT_NAVIGATION
+    outbound_events: str = DEFAULT_OUTBOUND
+
+    def is_outbound(self, event: str) -> bool:
+        """True for a message the firm sent (lower-cased name matches ``outbound_events``)."""
+        return bool(re.search(self.outbound_events, str(event).strip().lower()))
 
     def is_navigation(self, event: str) -> bool:
         """True for a generic navigation event (lower-cased name matches
@@ -85,11 +97,13 @@ class Taxonomy:
             _check_value(attr, v, f"{origin}: defaults")
         order = tuple(d.get("stage_order", STAGES))
         nav = str(d.get("navigation_events", DEFAULT_NAVIGATION))
-        try:
-            re.compile(nav)
-        except re.error as exc:
-            raise InputError(f"{origin}: navigation_events is not a regular expression: {exc}",
-                             hint="e.g. \"^page viewed$|^e-?mail opened$\"") from None
+        outbound = str(d.get("outbound_events", DEFAULT_OUTBOUND))
+        for key, pattern in (("navigation_events", nav), ("outbound_events", outbound)):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise InputError(f"{origin}: {key} is not a regular expression: {exc}",
+                                 hint="e.g. \"^page viewed$|^e-?mail opened$\"") from None
         return cls(
             rules=tuple(rules),
             defaults=defaults,
@@ -100,6 +114,7 @@ class Taxonomy:
             channel_kind=dict(d.get("channel_kind", {})),
             sentiment_score={k: int(v) for k, v in d.get("sentiment_score", {}).items()},
             navigation_events=nav,
+            outbound_events=outbound,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -112,6 +127,7 @@ class Taxonomy:
             "channel_kind": self.channel_kind,
             "sentiment_score": self.sentiment_score,
             "navigation_events": self.navigation_events,
+            "outbound_events": self.outbound_events,
             "defaults": self.defaults,
             "rules": [{**r.match, "set": r.values} for r in self.rules],
         }
