@@ -36,9 +36,13 @@ def targeting_grid_figure(grid: pd.DataFrame, currency: str = "") -> go.Figure:
                                showarrow=False, xanchor="right" if xa > 0.5 else "left",
                                yanchor="top" if ya > 0.5 else "bottom",
                                font={"color": QUADRANT_COLORS[q]})
+    n = grid["quadrant"].value_counts() if len(grid) else pd.Series(dtype=int)
+    finding = (f"{int(n.get('Champions', 0)):,} champions are worth most and refer most; "
+               f"{int(n.get('Advocates', 0)):,} advocates bring more through referrals than "
+               "they buy")
     fig.update_layout(
-        title="Who to target: customer lifetime value x customer referral value "
-              "(Kumar, Petersen & Leone 2007; dashed lines: medians of the referrers)",
+        title=f"{finding}<br><sup>Who to target: CLV x customer referral value (Kumar, "
+              "Petersen & Leone 2007); dashed lines: the referrers' medians</sup>",
         xaxis_title=f"CLV: the customer's own lifetime value{unit}",
         yaxis_title=f"CRV: value brought through referrals{unit}",
         width=WIDTH, height=HEIGHT, legend_title="Quadrant")
