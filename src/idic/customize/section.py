@@ -27,7 +27,7 @@ def treatments(ws: Workspace) -> Section:
     df = eng.to_pandas(t.group_by("treatment", "reason", "purpose").aggregate(
         customers=t.count()).order_by("treatment"))
     n = int(t.customer_id.nunique().execute())
-    s.numbers.append(Number("customers with a treatment", f"{n:,}"))
+    s.numbers.append(Number("Customers with a treatment", f"{n:,}"))
     s.tables.append(("Customers per treatment", df.rename(columns={"purpose": "consent needed"})))
     return s
 
