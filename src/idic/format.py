@@ -43,6 +43,7 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "expected_ipt_days": ("Expected days between purchases", "days"),
     "recency_days": ("Days since last purchase", "days"),
     "dormant": ("Dormant", "bool"),
+    "value_rank": ("Value rank", "count"),
     "share_before": ("Share of value before this customer", "percent"),
     "value_share": ("Share of value", "percent"),
     "customer_share": ("Share of customers", "percent"),

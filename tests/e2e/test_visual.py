@@ -208,6 +208,12 @@ def test_every_section_and_page_reads_well_at_1400px(rendered: dict) -> None:
                     assert " of " in page.locator("#paging").inner_text()
                 if name == "customer-360":  # "20 of 52": the table says it is not all
                     assert "most recent of" in page.locator("#orders h2").inner_text()
+                    cards = page.locator("#cards .card")  # the cards read at a glance
+                    assert cards.count() >= 4
+                    assert page.locator("#card-clv").inner_text().endswith(" EUR")
+                    assert "%" in page.locator("#card-alive").inner_text()
+                    box = page.locator("#cards").bounding_box()
+                    assert box and box["y"] + box["height"] < 900  # above the fold
                 _check(page, f"dashboard {name}", problems, figures=name != "customers")
                 page.screenshot(path=str(shots / f"dashboard-{name}.png"), full_page=True)
         finally:

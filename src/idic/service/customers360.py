@@ -143,6 +143,17 @@ def profile(ws, customer_id: str, *, recent: int = 20) -> dict[str, Any] | None:
     return out
 
 
+def orders_of(ws, customer_id: str, *, limit: int = 20, offset: int = 0
+              ) -> list[dict[str, Any]]:
+    """A page of the customer's orders, newest first (the 360 page's "older orders")."""
+    keys = [f"{s}:{r}" for s, r in records_of(ws, customer_id)]
+    if not keys or not ws.engine.has_table("orders"):
+        return []
+    t = ws.table("orders")
+    return _rows(ws, _by_records(t, "source_customer_id", keys)
+                 .order_by([t.ordered_at.desc(), t.order_id]).limit(limit, offset=offset))
+
+
 def _golden_from(customer_id: str, identities: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Before identify: the most recently seen values of the person's records."""
     if not identities:

@@ -50,7 +50,11 @@ def _env() -> jinja2.Environment:
     from idic import format as F
 
     env.filters["label"] = F.label  # numbers and column names for people (idic.format)
-    env.filters["human"] = lambda v, key="": F.cell(v, F.unit_of(str(key)))
+    env.filters["human"] = lambda v, key="", currency="": F.cell(v, F.unit_of(str(key)), currency)
+    from idic.web import cards
+
+    env.globals["cards_of"] = cards.customer_cards  # the customer 360's cards (issue 18)
+    env.globals["cards_currency"] = cards.currency_of
     return env
 
 
@@ -411,8 +415,11 @@ def timeline_figure(events: pd.DataFrame, orders: list[dict[str, Any]]) -> Any:
     return finish(fig, title, x="date", y="stage")
 
 
+ORDERS_PAGE = 20  #: orders per page on the 360 (profile()'s ``recent``)
+
+
 @router.get("/dashboard/customers/{customer_id:path}", response_class=HTMLResponse)
-async def customer_page(request: Request, customer_id: str) -> Response:
+async def customer_page(request: Request, customer_id: str, orders_page: int = 1) -> Response:
     def work() -> Response:
         who = _guard(request)
         if isinstance(who, Response):
@@ -425,13 +432,19 @@ async def customer_page(request: Request, customer_id: str) -> Response:
         with st.gate.use() as ws:
             p = svc.profile(ws, customer_id)
             events = timeline(ws, customer_id) if p is not None else pd.DataFrame()
+            recent = list((p or {}).get("orders") or [])
+            o_page = max(1, min(int(orders_page), 100_000))
+            if p is not None and o_page > 1 and p.get("orders_total"):  # older orders
+                p["orders_offset"] = (o_page - 1) * ORDERS_PAGE
+                p["orders"] = svc.orders_of(ws, customer_id, limit=ORDERS_PAGE,
+                                            offset=p["orders_offset"])
         _audit(request, who, "web_read_profile", target=customer_id,
                status=200 if p is not None else 404)
         if p is None:
             return _render("customer.html", 404, title="Customer not found", active="customers",
                            customer_id=customer_id, profile=None, role=who[1])
         p = mask_profile(p, who[1], st.secret)
-        fig = figure_html(timeline_figure(events, p.get("orders") or []), "timeline")
+        fig = figure_html(timeline_figure(events, recent), "timeline")
         ev_rows = events.head(50).to_dict("records")
         return _render("customer.html", title=f"Customer {customer_id}", active="customers",
                        customer_id=customer_id, profile=p, timeline=fig, events=ev_rows,
