@@ -5,7 +5,6 @@ The logic lives in :mod:`idic.customize.nba`; this module opens the workspace an
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -44,18 +43,15 @@ def show_cmd(
     workspace: WorkspaceOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
-    from idic.customize.nba.stage import TABLE
+    from idic.customize.nba.stage import TABLE, for_customer
 
     with open_ws(workspace, read_only=True) as ws:
         if not ws.engine.has_table(TABLE):
             raise InputError("no next best action yet", hint="run `idic nba run` first")
-        t = ws.table(TABLE)
-        rows = ws.engine.to_pandas(t.filter(t.customer_id == customer)).to_dict("records")
-    if not rows:
+        r = for_customer(ws, customer)
+    if r is None:
         raise InputError(f"no next best action for customer {customer!r}",
                          hint="check the id with `idic export customers`")
-    r = rows[0]
-    r["alternatives"] = json.loads(r["alternatives"] or "[]")
     if json_out:
         emit_json(r)
         return

@@ -123,6 +123,15 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
             "total_expected_value": round(sum(r["expected_value"] for r in rows), 2)}
 
 
-def load(ws: Workspace) -> ir.Table | None:
-    return ws.table(TABLE) if ws.engine.has_table(TABLE) else None
+def for_customer(ws: Workspace, customer_id: str) -> dict[str, Any] | None:
+    """The chosen action of one customer (alternatives parsed), or None."""
+    if not ws.engine.has_table(TABLE):
+        return None
+    t = ws.table(TABLE)
+    rows = ws.engine.to_arrow(t.filter(t.customer_id == customer_id)).to_pylist()
+    if not rows:
+        return None
+    r = rows[0]
+    r["alternatives"] = json.loads(r.get("alternatives") or "[]")
+    return r
 
