@@ -74,3 +74,26 @@ def test_fuzz_choice_respects_gates(row, allowed, blocked) -> None:
         assert d.expected_value == pytest.approx(best)
     else:
         assert d.expected_value == 0
+
+
+def test_experiment_names_map_to_actions(tmp_path) -> None:
+    from idic.customize.experiments.store import save_result
+    from idic.customize.nba.priors import measured
+    from idic.workspace import Workspace
+
+    res = {"metric": "conversion", "method": "frequentist", "alpha": 0.05, "cuped": False,
+           "srm": {"p_value": 0.5}, "variants": {
+               "control": {"is_control": True, "n": 10, "mean": 0.1},
+               "b": {"is_control": False, "n": 10, "mean": 0.2,
+                     "absolute": {"effect": 0.1, "ci": [0.01, 0.19], "p_value": 0.03}},
+               "c": {"is_control": False, "n": 10, "mean": 0.13,
+                     "absolute": {"effect": 0.03, "ci": [-0.05, 0.11], "p_value": 0.4}}}}
+    with Workspace.init(tmp_path / "ws") as ws:
+        save_result(ws, "winback-2026-11", res)
+        save_result(ws, "Cross Sell autumn", res)
+        save_result(ws, "checkout-button", res)
+        m = measured(ws)
+    assert m["win_back"].uplift == 0.1 and m["win_back"].measured_by == "winback-2026-11"
+    assert m["win_back"].ci == (0.01, 0.19)
+    assert m["cross_sell"].measured_by == "Cross Sell autumn"
+    assert m["retain"].measured_by is None and m["retain"].uplift == P["retain"].uplift

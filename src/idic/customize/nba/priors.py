@@ -12,7 +12,7 @@ clicks; test before rolling out):
 untreated), never the raw response rate. The priors below are stated assumptions, in the
 range the sources give for such programmes; change them in ``workspace.json`` under
 ``nba.priors.<action>`` (keys ``uplift``, ``cost``), or measure them: an experiment whose name
-starts with the action's name (``win_back``, ``win-back-2026-q3``, ...) replaces the prior
+starts with the action's name (``win_back``, ``win-back-2026-q3``, ``winback-2026-11``) replaces the prior
 with its measured absolute effect (best non-control variant).
 """
 
@@ -101,7 +101,9 @@ def measured(ws: Workspace) -> dict[str, Prior]:
     done: set[str] = set()
     for e in load_results(ws):
         name = _norm(e["name"])
-        action = next((a for a in out if name == a or name.startswith(a + "_")), None)
+        first = name.split("_")[0]
+        action = next((a for a in out if name == a or name.startswith(a + "_")
+                       or first == a.replace("_", "")), None)
         if action is None or action in done:
             continue
         best = None
