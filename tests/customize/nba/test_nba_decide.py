@@ -97,3 +97,14 @@ def test_experiment_names_map_to_actions(tmp_path) -> None:
     assert m["win_back"].ci == (0.01, 0.19)
     assert m["cross_sell"].measured_by == "Cross Sell autumn"
     assert m["retain"].measured_by is None and m["retain"].uplift == P["retain"].uplift
+
+
+def test_empty_workspace_runs(tmp_path) -> None:
+    from idic.customize.nba import stage
+    from idic.workspace import Workspace
+
+    with Workspace.init(tmp_path / "ws") as ws:
+        res = stage.run(ws)
+        assert res["customers"] == 0 and res["total_expected_value"] == 0
+        assert ws.engine.count(stage.TABLE) == 0
+        assert stage.for_customer(ws, "nobody") is None
