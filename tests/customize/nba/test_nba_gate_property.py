@@ -100,3 +100,27 @@ def test_with_every_consent_the_tiny_world_gets_contacts(ws) -> None:
     assert got["c2"] == "service_recovery"  # 0.10 x 800 - 10 = 70 beats retain (38)
     assert got["c1"] == "up_sell" and got["c6"] == "reduce_cost_to_serve"
     assert got.isin(CONTACT_ACTIONS).sum() >= 2
+
+
+def test_contact_caps_turn_contacts_off(ws) -> None:
+    from idic.customize import pressure
+
+    every = {(c, p): [("granted", 0)] for c in IDS for p in PURPOSES}
+    test_no_contact_without_consent_or_under_a_block.hypothesis.inner_test(ws, every, {})
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    old = ws.settings.get("customize")
+    ws.settings["customize"] = {"caps": {"email": "1/30d", "call_centre": "1/30d"}}
+    try:
+        pressure.record_contacts(ws, ["c1"], "email", "spring", at)
+        pressure.record_contacts(ws, ["c2"], "call_centre", "care", at)
+        stage.run(ws, at=at)
+    finally:
+        ws.settings.pop("customize")
+        if old is not None:
+            ws.settings["customize"] = old
+        ws.engine.drop_table(pressure.CONTACTS)
+    got = ws.engine.to_pandas(ws.table(stage.TABLE)).set_index("customer_id")
+    assert got.loc["c1", "action"] == "dont_contact"  # up_sell by e-mail: cap reached
+    assert "not allowed" in got.loc["c1", "reason"]
+    assert got.loc["c2", "action"] == "retain"  # the call is capped, e-mail is not
+    assert got.loc["c6", "action"] == "reduce_cost_to_serve"
