@@ -40,6 +40,7 @@ STAGES: tuple[Stage, ...] = (
           "referral and social graphs, PageRank, referral value, roles, bashers"),
     Stage("customize", "idic.customize.stage", (),
           "customer profile; audiences refreshed behind the consent gate; treatments"),
+    Stage("nba", "idic.customize.nba.stage", (), "next best action per customer, behind the gates"),
     Stage("measure", "idic.measure.stage", ("orders",),
           "customer equity, return on customer, KPIs, cohorts"),
 )

@@ -58,7 +58,8 @@ def _register_groups() -> None:
                          ("accounts", "idic.cli.accounts"), ("network", "idic.cli.network"),
                          ("audiences", "idic.cli.audiences"), ("campaigns", "idic.cli.campaigns"),
                          ("keys", "idic.cli.keys"), ("privacy", "idic.cli.privacy"),
-                         ("experiment", "idic.cli.experiment"), ("uplift", "idic.cli.uplift")):
+                         ("experiment", "idic.cli.experiment"), ("uplift", "idic.cli.uplift"),
+                         ("nba", "idic.cli.nba")):
         try:
             sub = importlib.import_module(module).app
         except (ImportError, AttributeError):  # a stage not built yet

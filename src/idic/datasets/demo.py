@@ -31,6 +31,7 @@ from idic.datasets import demo_people as dp
 from idic.datasets import demo_pressure as dp_
 from idic.datasets import demo_resend as dr
 from idic.datasets import demo_voice as dv
+from idic.datasets import demo_winback as dw
 from idic.datasets.demo_events_table import assemble
 from idic.datasets.demo_truth import params_dict, persons_table
 from idic.datasets.demo_util import AS_OF, AS_OF_S, DAY_S, START, WEEK_S, rng_for
@@ -229,6 +230,11 @@ def generate(
     pq.write_table(sends, out / dp_.EVENTS_FILE, compression="zstd")
     _write_csv(optouts, out / dp_.CONSENTS_FILE)
     params["contact_pressure"] = pressure
+    # a randomised win-back campaign: its own stream, one new file, uplifts into params.json
+    winback, params["winback_campaign"] = dw.make_winback(
+        rng_for(seed, dw.STREAM), people.segment, people.wallet, draw.churned,
+        list(dp.SEGMENTS))
+    _write_csv(winback, out / dw.FILE)
     (out / TRUTH_FILES["params"]).write_text(json.dumps(params, indent=2, sort_keys=True) + "\n")
     manifest = DemoManifest(
         seed=seed,

@@ -541,6 +541,15 @@ def _experiments(ws: Workspace) -> Section:
 SECTIONS["experiments"] = _experiments
 
 
+def _nba(ws: Workspace) -> Section:
+    from idic.customize.nba.section import next_best_action
+
+    return next_best_action(ws)
+
+
+SECTIONS["nba"] = _nba
+
+
 def _customize(name: str) -> Callable[..., Section]:
     def build(ws: Workspace) -> Section:
         from idic.customize import section
@@ -559,4 +568,4 @@ def all_sections(ws: Workspace, *, compute: bool = False) -> list[Section]:
     return [summary(ws, currency=cur, compute=compute), actions(ws, currency=cur),
             value(ws, currency=cur), needs(ws), cohorts(ws), journeys(ws), identification(ws),
             _accounts(ws, currency=cur), voice(ws, currency=cur), _network(ws, cur),
-            SECTIONS["treatments"](ws), _experiments(ws)]
+            SECTIONS["treatments"](ws), _experiments(ws), _nba(ws)]

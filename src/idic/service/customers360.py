@@ -140,6 +140,10 @@ def profile(ws, customer_id: str, *, recent: int = 20) -> dict[str, Any] | None:
     from idic.customize.view import customer_view
 
     out["customize"] = customer_view(ws, customer_id)  # audiences, treatments, rights
+    if "next_best_action" in have:  # the nba stage: chosen action and its reason
+        from idic.customize.nba.stage import for_customer
+
+        out["next_best_action"] = for_customer(ws, customer_id)
     return out
 
 

@@ -1,0 +1,1 @@
+"""Next best action: per customer, the allowed action with the highest expected value."""

@@ -1,0 +1,45 @@
+"""The "Next best action" section of the report: customers and expected value per action,
+where the uplift came from (prior or experiment), and a few example reasons
+(Peppers & Rogers ch. 12-13)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from idic.measure.sections import Number, Section
+
+if TYPE_CHECKING:
+    from idic.workspace import Workspace
+
+
+def next_best_action(ws: Workspace) -> Section:
+    from idic.customize.nba.priors import measured
+    from idic.customize.nba.stage import TABLE
+
+    s = Section("nba", "Next best action",
+                intro="One action per customer: the allowed action with the highest expected "
+                      "value (uplift x value at stake - cost), behind the consent gate, "
+                      "restrictions, objections and contact caps.")
+    eng = ws.engine
+    if not eng.has_table(TABLE):
+        s.available, s.reason = False, "stage not run: nba (idic run or idic nba run)"
+        return s
+    t = ws.table(TABLE)
+    df = eng.to_pandas(t.group_by("action").aggregate(
+        customers=t.count(), expected_value=t.expected_value.sum()).order_by("action"))
+    n = int(df.customers.sum()) if len(df) else 0
+    contact = int(df[df.action != "dont_contact"].customers.sum()) if len(df) else 0
+    s.numbers.append(Number("customers with an action", f"{contact:,} of {n:,}"))
+    s.numbers.append(Number("total expected value", f"{df.expected_value.sum():,.0f}"))
+    s.tables.append(("Customers and expected value per action", df))
+    pri = measured(ws)
+    s.tables.append(("Uplift used per action", pd.DataFrame([{
+        "action": p.action, "uplift": p.uplift, "cost": p.cost,
+        "source": f"experiment {p.measured_by}" if p.measured_by else p.source}
+        for p in pri.values()])))
+    ex = eng.to_pandas(t.filter(t.action != "dont_contact").order_by(
+        t.expected_value.desc()).select("action", "reason").limit(5))
+    s.bullets.extend(ex.reason.tolist())
+    return s
