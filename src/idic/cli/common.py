@@ -179,26 +179,11 @@ def command(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 # -- plain files in and out (the file commands: `idic value ...`, `idic voice ...`) --
 
-_FORMATS = {".csv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
-            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
-
-
 def open_file(path: Path) -> tuple[Any, ir.Table]:
     """An in-memory DuckDB engine and the file staged as text columns."""
-    from idic.engine import open_engine
+    from idic.engine.local import open_local_file
 
-    if not path.is_file():
-        raise _input_error(f"{path}: no such file")
-    fmt = _FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise _input_error(f"{path}: unknown file type {path.suffix!r}",
-                           hint="use .csv, .parquet or .jsonl")
-    eng = open_engine("duckdb", None)
-    try:
-        return eng, eng.read_file(path, fmt)
-    except Exception as exc:  # the reader's own message is the useful one
-        eng.close()
-        raise _input_error(f"{path}: cannot read the file: {str(exc).splitlines()[0]}") from None
+    return open_local_file(path)
 
 
 def need_columns(t: ir.Table, path: Path, *cols: str | None) -> None:

@@ -16,27 +16,12 @@ from idic.engine.base import Engine
 from idic.engine.text import trim
 from idic.errors import InputError
 
-FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl",
-           ".ndjson": "jsonl"}
-
 
 def open_results(path: Path) -> tuple[Engine, ir.Table]:
     """An in-memory DuckDB engine and the results file (CSV, Parquet, JSON lines) on it."""
-    from idic.engine import open_engine
+    from idic.engine.local import open_local_file
 
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    fmt = FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        raise InputError(f"{path}: unknown file type {path.suffix!r}",
-                         hint="use .csv, .parquet or .jsonl")
-    eng = open_engine("duckdb", None)
-    try:
-        return eng, eng.read_file(path, fmt)
-    except Exception as exc:  # the reader's own message is the useful one
-        eng.close()
-        raise InputError(f"{path}: cannot read the file: {str(exc).splitlines()[0]}") from None
+    return open_local_file(path)
 
 
 def number(col: ir.Value) -> ir.FloatingValue:
