@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from idic.measure.sections import Number, Section
+from idic.measure.sections import Number, Section, currency_of, fmt
 
 if TYPE_CHECKING:
     from idic.workspace import Workspace
@@ -31,8 +31,9 @@ def next_best_action(ws: Workspace) -> Section:
         customers=t.count(), expected_value=t.expected_value.sum()).order_by("action"))
     n = int(df.customers.sum()) if len(df) else 0
     contact = int(df[df.action != "dont_contact"].customers.sum()) if len(df) else 0
-    s.numbers.append(Number("customers with an action", f"{contact:,} of {n:,}"))
-    s.numbers.append(Number("total expected value", f"{df.expected_value.sum():,.0f}"))
+    s.numbers.append(Number("Customers with an action", f"{contact:,} of {n:,}"))
+    s.numbers.append(Number("Total expected value",
+                            fmt(df.expected_value.sum(), "money", currency_of(ws))))
     s.tables.append(("Customers and expected value per action", df))
     pri = measured(ws)
     s.tables.append(("Uplift used per action", pd.DataFrame([{
