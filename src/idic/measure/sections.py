@@ -494,78 +494,42 @@ def identification(ws: Workspace) -> Section:
     return s
 
 
-def voice(ws: Workspace, currency: str = "") -> Section:
-    """Voice of the customer (its own module: :mod:`idic.interact.voice.section`)."""
-    from idic.interact.voice.section import voice_section
+def _lazy(module: str, attr: str) -> Callable[..., Section]:
+    """A section built in a stage's own module, imported when the section is asked for."""
+    def build(ws: Workspace, **kwargs: Any) -> Section:
+        import importlib
 
-    return voice_section(ws, currency)
+        return getattr(importlib.import_module(module), attr)(ws, **kwargs)
 
-
-def needs(ws: Workspace) -> Section:
-    """Needs and personas (built in :mod:`idic.differentiate.needs.section`)."""
-    from idic.differentiate.needs.section import needs as build
-
-    return build(ws)
+    build.__name__ = attr
+    return build
 
 
 SECTIONS: dict[str, Callable[..., Section]] = {
     "summary": summary, "actions": actions, "value": value, "cohorts": cohorts,
-    "journeys": journeys, "identification": identification, "voice": voice, "needs": needs,
+    "journeys": journeys, "identification": identification,
+    "needs": _lazy("idic.differentiate.needs.section", "needs"),
+    "accounts": _lazy("idic.accounts.section", "accounts"),
+    "voice": _lazy("idic.interact.voice.section", "voice_section"),
+    "network": _lazy("idic.interact.network.section", "network"),
+    "treatments": _lazy("idic.customize.section", "treatments"),
+    "audiences": _lazy("idic.customize.section", "audiences_and_campaigns"),
+    "experiments": _lazy("idic.customize.experiments.section", "experiments"),
+    "nba": _lazy("idic.customize.nba.section", "next_best_action"),
 }
-
-
-def _accounts(ws: Workspace, *, currency: str = "") -> Section:
-    from idic.accounts.section import accounts
-
-    return accounts(ws, currency=currency)
-
-
-def _network(ws: Workspace, currency: str = "") -> Section:
-    from idic.interact.network.section import network
-
-    return network(ws, currency)
-
-
-SECTIONS["accounts"] = _accounts
-SECTIONS["network"] = _network
 #: the sections whose builder takes the workspace's ``currency``
 TAKES_CURRENCY = {"summary", "actions", "value", "accounts", "voice", "network"}
-
-
-def _experiments(ws: Workspace) -> Section:
-    from idic.customize.experiments.section import experiments
-
-    return experiments(ws)
-
-
-SECTIONS["experiments"] = _experiments
-
-
-def _nba(ws: Workspace) -> Section:
-    from idic.customize.nba.section import next_best_action
-
-    return next_best_action(ws)
-
-
-SECTIONS["nba"] = _nba
-
-
-def _customize(name: str) -> Callable[..., Section]:
-    def build(ws: Workspace) -> Section:
-        from idic.customize import section
-
-        return getattr(section, name)(ws)
-
-    return build
-
-
-SECTIONS["treatments"] = _customize("treatments")
-SECTIONS["audiences"] = _customize("audiences_and_campaigns")
+#: the report's sections, in order
+REPORT = ("summary", "actions", "value", "needs", "cohorts", "journeys", "identification",
+          "accounts", "voice", "network", "treatments", "experiments", "nba")
 
 
 def all_sections(ws: Workspace, *, compute: bool = False) -> list[Section]:
     cur = currency_of(ws)
-    return [summary(ws, currency=cur, compute=compute), actions(ws, currency=cur),
-            value(ws, currency=cur), needs(ws), cohorts(ws), journeys(ws), identification(ws),
-            _accounts(ws, currency=cur), voice(ws, currency=cur), _network(ws, cur),
-            SECTIONS["treatments"](ws), _experiments(ws), _nba(ws)]
+    out = []
+    for name in REPORT:
+        kwargs: dict[str, Any] = {"currency": cur} if name in TAKES_CURRENCY else {}
+        if name == "summary":
+            kwargs["compute"] = compute
+        out.append(SECTIONS[name](ws, **kwargs))
+    return out

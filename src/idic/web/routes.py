@@ -219,51 +219,32 @@ def _sections_page(request: Request, page: str, names: tuple[str, ...], title: s
     return _render("page.html", title=title, active=page, sections=secs, role=who[1])
 
 
-@router.get("/dashboard", response_class=HTMLResponse)
-async def overview(request: Request) -> Response:
-    return await run_in_threadpool(_sections_page, request, "overview",
-                                   ("summary", "actions", "cohorts", "identification",
-                                    "accounts"), "Overview")
+#: dashboard pages made of report sections: (page, path, section names, title)
+SECTION_PAGES = (
+    ("overview", "/dashboard", ("summary", "actions", "cohorts", "identification", "accounts"),
+     "Overview"),
+    ("value", "/dashboard/value", ("value",), "Value"),
+    ("segments", "/dashboard/segments", ("needs",), "Segments"),
+    ("journeys", "/dashboard/journeys", ("journeys",), "Journeys"),
+    ("voice", "/dashboard/voice", ("voice",), "Voice of the customer"),
+    ("network", "/dashboard/network", ("network",), "Roles and networks"),
+    ("experiments", "/dashboard/experiments", ("experiments",), "Experiments"),
+    ("audiences", "/dashboard/audiences", ("audiences", "treatments"),
+     "Audiences and campaigns"),
+)
 
 
-@router.get("/dashboard/value", response_class=HTMLResponse)
-async def value_page(request: Request) -> Response:
-    return await run_in_threadpool(_sections_page, request, "value", ("value",), "Value")
+def _section_route(page: str, names: tuple[str, ...], title: str) -> Any:
+    async def handler(request: Request) -> Response:
+        return await run_in_threadpool(_sections_page, request, page, names, title)
+
+    handler.__name__ = f"{page}_page"
+    return handler
 
 
-@router.get("/dashboard/segments", response_class=HTMLResponse)
-async def segments_page(request: Request) -> Response:
-    return await run_in_threadpool(_sections_page, request, "segments", ("needs",), "Segments")
-
-
-@router.get("/dashboard/journeys", response_class=HTMLResponse)
-async def journeys_page(request: Request) -> Response:
-    return await run_in_threadpool(_sections_page, request, "journeys", ("journeys",),
-                                   "Journeys")
-
-
-@router.get("/dashboard/voice", response_class=HTMLResponse)
-async def voice_page(request: Request) -> Response:
-    return await run_in_threadpool(_sections_page, request, "voice", ("voice",),
-                                   "Voice of the customer")
-
-
-@router.get("/dashboard/network", response_class=HTMLResponse)
-async def network_page(request: Request) -> Response:
-    return await run_in_threadpool(_sections_page, request, "network", ("network",),
-                                   "Roles and networks")
-
-
-@router.get("/dashboard/experiments", response_class=HTMLResponse)
-async def experiments_page(request: Request) -> Response:
-    return await run_in_threadpool(_sections_page, request, "experiments", ("experiments",),
-                                   "Experiments")
-
-
-@router.get("/dashboard/audiences", response_class=HTMLResponse)
-async def audiences_page(request: Request) -> Response:
-    return await run_in_threadpool(_sections_page, request, "audiences",
-                                   ("audiences", "treatments"), "Audiences and campaigns")
+for _page, _path, _names, _title in SECTION_PAGES:
+    router.add_api_route(_path, _section_route(_page, _names, _title), methods=["GET"],
+                         response_class=HTMLResponse)
 
 
 # -- customers --------------------------------------------------------------------------------
