@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from benchmarks._timing import best_interleaved
 from idic.customize.experiments.analysis import analyze_file, analyze_table
 from idic.engine import open_engine
 
@@ -40,15 +40,6 @@ def make_results(n: int, seed: int = 7) -> pa.Table:
     return pa.table({"variant": arm, "y": y, "x": x, "c": c})
 
 
-def _best(fns: dict, repeat: int) -> dict[str, float]:
-    """Best time of each function over ``repeat`` interleaved rounds."""
-    times: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(repeat):
-        for k, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            times[k].append(time.perf_counter() - t0)
-    return {k: min(v) for k, v in times.items()}
 
 
 def run(quick: bool = False, repeat: int | None = None) -> list[dict]:
@@ -67,8 +58,9 @@ def run(quick: bool = False, repeat: int | None = None) -> list[dict]:
             del data
             t = eng.table("results")
             sql_table = lambda: eng.raw.execute(SQL.format(src="results")).fetchall()  # noqa: E731
-            best = _best({"idic": lambda: analyze_table(eng, t, **opts), "sql": sql_table},
-                         repeat)
+            best = best_interleaved(
+                {"idic": lambda: analyze_table(eng, t, **opts), "sql": sql_table},
+                repeat)
             res = analyze_table(eng, t, **opts)
             sums = {r[0]: r for r in sql_table()}
             for name, v in res["variants"].items():
@@ -84,8 +76,9 @@ def run(quick: bool = False, repeat: int | None = None) -> list[dict]:
             sql_conv = lambda: eng.raw.execute(  # noqa: E731
                 "SELECT variant, count(*), sum(c), sum(c * c) FROM results GROUP BY variant"
             ).fetchall()
-            best = _best({"idic": lambda: analyze_table(eng, t, **conv), "sql": sql_conv},
-                         repeat)
+            best = best_interleaved(
+                {"idic": lambda: analyze_table(eng, t, **conv), "sql": sql_conv},
+                repeat)
             rows.append({"benchmark": f"experiment 0/1 metric {n // 1_000_000}M units (table)",
                          "idic_s": round(best["idic"], 3),
                          "baseline": "hand-written DuckDB SQL aggregates",
@@ -93,7 +86,8 @@ def run(quick: bool = False, repeat: int | None = None) -> list[dict]:
                          "ratio": round(best["idic"] / best["sql"], 3)})
             src = "read_parquet('" + str(f).replace("'", "''") + "')"
             sql_file = lambda: eng.raw.execute(SQL.format(src=src)).fetchall()  # noqa: E731
-            best = _best({"idic": lambda: analyze_file(f, **opts), "sql": sql_file}, repeat)
+            best = best_interleaved(
+                {"idic": lambda: analyze_file(f, **opts), "sql": sql_file}, repeat)
         finally:
             eng.close()
         rows.append({"benchmark": f"experiment CUPED {n // 1_000_000}M units (Parquet file)",

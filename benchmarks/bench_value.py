@@ -11,7 +11,6 @@ the best of ``repeat`` runs, measured in the same process on the same data.
 from __future__ import annotations
 
 import argparse
-import time
 from datetime import date
 
 import numpy as np
@@ -19,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from benchmarks._timing import best_interleaved
 from idic.differentiate.value.abc import abc
 from idic.differentiate.value.rfm import customer_rfm_base, load_segment_map, score
 from idic.engine import open_engine
@@ -134,16 +134,6 @@ def run_pandas(df: pd.DataFrame, segments: dict[int, str]) -> tuple[pd.DataFrame
     return c, a
 
 
-def _best(fns: dict, repeat: int) -> dict[str, float]:
-    """Best time of each function over ``repeat`` rounds, interleaved (so load drift on a
-    shared machine hits every method alike)."""
-    times: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(repeat):
-        for k, fn in fns.items():
-            t0 = time.perf_counter()
-            fn()
-            times[k].append(time.perf_counter() - t0)
-    return {k: min(v) for k, v in times.items()}
 
 
 def _check_identical(eng) -> None:
@@ -166,7 +156,8 @@ def run(quick: bool = False, repeat: int | None = None) -> list[dict]:
     eng = open_engine("duckdb", None)
     try:
         eng.create_table("orders", orders)
-        best = _best({"idic": lambda: run_idic(eng), "sql": lambda: run_sql(eng)}, repeat)
+        best = best_interleaved(
+            {"idic": lambda: run_idic(eng), "sql": lambda: run_sql(eng)}, repeat)
         t_idic, t_sql = best["idic"], best["sql"]
         _check_identical(eng)
         n_out = int(eng.raw.execute("SELECT count(*) FROM rfm_idic").fetchone()[0])
@@ -180,7 +171,7 @@ def run(quick: bool = False, repeat: int | None = None) -> list[dict]:
     })
     del orders
     segments = load_segment_map()
-    t_pd = _best({"pandas": lambda: run_pandas(df, segments)}, repeat)["pandas"]
+    t_pd = best_interleaved({"pandas": lambda: run_pandas(df, segments)}, repeat)["pandas"]
     rfm_pd, _ = run_pandas(df, segments)
     if len(rfm_pd) != n_out:
         raise AssertionError("pandas and idic disagree on the number of customers")
