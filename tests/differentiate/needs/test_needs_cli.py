@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -97,9 +97,15 @@ def test_journeys_map_and_funnel_take_the_segment(ws: Path, tmp_path: Path) -> N
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(k=st.text(max_size=6))
+@example(k="²")
+@example(k="9")
+@given(k=st.text(max_size=6) | st.sampled_from(["²", "٥", " 5 ", "9", "1", "auto "]))
 def test_bad_k_is_one_clear_error(ws: Path, k: str) -> None:
-    if k == "auto" or (k.strip().isdigit() and 2 <= int(k) <= 8):
+    try:  # a valid --k is skipped ('²' passes isdigit() but is no number: it must fail)
+        valid = k == "auto" or 2 <= int(k) <= 8
+    except ValueError:
+        valid = False
+    if valid:
         return
     r = runner.invoke(app, ["segments", "run", "--workspace", str(ws), "--k", k, "--json"])
     assert r.exit_code == 2
