@@ -31,6 +31,10 @@ KNOWN_PURPOSES = ("email_marketing", "sms_marketing", "profiling", "personalisat
                   "third_party_sharing")
 CHANNELS = ("email", "sms", "web", "app", "store", "call_centre", "post", "social", "partner")
 PROFILING_PURPOSES = ("profiling", "personalisation")
+#: per-customer profiling outputs: nobody restricted (art. 18), objecting (art. 21) or erased
+#: (art. 17) has a row in them (:func:`withhold_blocked`)
+PROFILING_TABLES = ("needs_features", "segments", "recommendations", "cross_sell_gaps",
+                    "network_metrics", "customer_roles", "next_best_action")
 
 
 @dataclass(frozen=True)
@@ -123,6 +127,41 @@ def not_blocked(ws, t: ir.Table) -> ir.Table:
         hashes = tomb.filter(tomb.kind == "customer").hash
         out = out.filter(~tombstones.hash_expr(ws, "customer", out.customer_id).isin(hashes))
     return out
+
+
+def withhold_blocked(ws, tables: tuple[str, ...] = PROFILING_TABLES) -> dict[str, int]:
+    """Delete the rows of restricted, objecting and erased customers from the profiling
+    tables that exist; return ``{table: rows removed}``. Stages call it after they write,
+    and recording a restriction or an objection calls it at once (it takes effect before
+    the next run; lifting it brings the customer back at the next run)."""
+    from idic.privacy import tombstones
+
+    eng = ws.engine
+    b = blocked(ws)
+    hashes = None
+    if eng.has_table(tombstones.TOMBSTONES) and eng.count(tombstones.TOMBSTONES):
+        tomb = ws.table(tombstones.TOMBSTONES)
+        hashes = tomb.filter(tomb.kind == "customer").hash
+    removed: dict[str, int] = {}
+    if b is None and hashes is None:
+        return removed
+    ids = None if b is None else b.customer_id
+
+    def hit(t: ir.Table) -> ir.BooleanValue:
+        conds = []
+        if ids is not None:
+            conds.append(t.customer_id.isin(ids))
+        if hashes is not None:
+            conds.append(tombstones.hash_expr(ws, "customer", t.customer_id).isin(hashes))
+        out = conds[0]
+        for c in conds[1:]:
+            out = out | c
+        return out
+
+    for name in tables:
+        if eng.has_table(name) and "customer_id" in ws.table(name).columns:
+            removed[name] = eng.delete_where(name, hit)
+    return removed
 
 
 def may_profile(ws, t: ir.Table, purpose: str = "profiling") -> ir.Table:

@@ -27,7 +27,9 @@ SCHEMA = pa.schema([("customer_id", pa.string()), ("right", pa.string()),
 
 def record(ws, customer_id: str, right: str, *, status: str = "active",
            reason: str | None = None, at: datetime | None = None) -> dict:
-    """Append one restriction/objection record (or its lifting); returns it."""
+    """Append one restriction/objection record (or its lifting); returns it. An active one
+    also removes the customer's rows from the profiling tables at once (``withheld``: rows
+    removed per table); a lifting brings them back at the next run."""
     from idic.suggest import unknown_name
 
     if right not in RIGHTS:
@@ -42,6 +44,10 @@ def record(ws, customer_id: str, right: str, *, status: str = "active",
     row = {"customer_id": customer_id.strip(), "right": right, "status": status,
            "recorded_at": at or datetime.now(UTC), "reason": reason}
     eng.append(RESTRICTIONS, pa.Table.from_pylist([row], schema=SCHEMA))
+    if status == "active":  # takes effect now, not at the next run
+        from idic.customize.gate import withhold_blocked
+
+        return {**row, "withheld": withhold_blocked(ws)}
     return row
 
 

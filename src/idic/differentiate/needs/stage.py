@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow as pa
 
+from idic.customize.gate import not_blocked, withhold_blocked
 from idic.differentiate.needs import features as feat
 from idic.differentiate.needs import recommend as rec
 from idic.differentiate.needs.profile import profiles
@@ -68,6 +69,7 @@ def segment_workspace(ws: Workspace, *, k: int | str = "auto", as_of: AsOf = Non
     """Features (pandas), assignments, the fit and the categories (orders up to ``as_of``)."""
     day = to_date(as_of) if as_of is not None else None
     t, cats = feat.needs_features(ws, orders=_orders_until(ws, day))
+    t = not_blocked(ws, t)  # restricted (art. 18), objecting (art. 21), erased: not profiled
     df = ws.engine.to_pandas(t).sort_values("customer_id", kind="stable").reset_index(drop=True)
     fit = fit_segments(df, cats, k=k, seed=seed, previous=previous)
     return df, assignments(df, fit), fit, cats
@@ -97,6 +99,7 @@ def run(ws: Workspace, *, k: int | str = "auto", compare_to: AsOf = None,
     gaps = rec.cross_sell_gaps(cs, seg)
     eng.create_table("cross_sell_gaps", pa.Table.from_pandas(gaps, preserve_index=False))
 
+    withheld = withhold_blocked(ws, TABLES)  # recommendations and gaps come from all lines
     model = model_json(fit, cats)
     path = _model_path(ws)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,6 +116,7 @@ def run(ws: Workspace, *, k: int | str = "auto", compare_to: AsOf = None,
                       "category_mix": json.loads(r["category_mix"])}
                      for r in prof.to_dict("records")],
         "tables": list(TABLES),
+        "withheld": withheld,
     }
     if compare_to is not None:
         mig = migration(ws, compare_to, seg, seed=seed, previous=model)

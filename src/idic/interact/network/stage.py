@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from idic.customize.gate import withhold_blocked
 from idic.differentiate.roles.assign import assign
 from idic.differentiate.roles.rules import load_rules, parse_rules
 from idic.interact.network import bashers, graphs, value
@@ -92,6 +93,7 @@ def _run(ws: Workspace) -> dict[str, Any]:
     eng.create_table("network_metrics", metrics_table(df))
     role_rows = assign(df, roles)
     eng.create_table("customer_roles", role_rows)
+    withheld = withhold_blocked(ws, ("network_metrics", "customer_roles"))
     held = pd.Series(role_rows.column("role").to_pylist()).value_counts()
     basher = df["customer_id"].isin(
         set(role_rows.filter(pa.compute.equal(role_rows.column("role"), "basher"))
@@ -109,6 +111,7 @@ def _run(ws: Workspace) -> dict[str, Any]:
         "referral_value": dict(cfg["referral_value"]),  # the variant and its assumptions
         "top_referrers": value.top_referrers(df, 5),
         "bashers": bashers.summary(df, basher),
+        "withheld": withheld,  # rows of restricted/objecting/erased customers not kept
     }
     if ws.settings.get("demo") and graphs.has_rows(ws, "identity_map"):
         id_map = ws.table("identity_map").to_pyarrow().to_pandas()
