@@ -27,7 +27,11 @@ def run_demo(path: Path | str, *, customers: int = 20_000, seed: int = 42, engin
     ws = Workspace.init(path, engine=engine)
     settings_path = path / SETTINGS_FILE
     settings = json.loads(settings_path.read_text())
-    settings.update({"demo": True, "demo_seed": seed, "demo_customers": customers})
+    from idic.datasets.demo_orders import MONEY_SETTINGS
+
+    # the generator books a few GB store orders in GBP (idic.money converts them)
+    settings.update({"demo": True, "demo_seed": seed, "demo_customers": customers,
+                     **MONEY_SETTINGS})
     settings_path.write_text(json.dumps(settings, indent=2))
     ws.settings = settings
     try:

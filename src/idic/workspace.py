@@ -151,7 +151,8 @@ class Workspace:
 
     def customer_orders(self) -> ir.Table:
         """Orders keyed by ``customer_id``: the resolved customer once ``identify`` has run,
-        else ``source:source_customer_id``."""
+        else ``source:source_customer_id``; amounts and margins in the reporting currency
+        (:mod:`idic.money`)."""
         o = self.table("orders")
         local = (o.source + ":" + o.source_customer_id)
         if self.engine.has_table("identity_map"):
@@ -161,5 +162,7 @@ class Workspace:
             o = o.mutate(customer_id=cid)
         else:
             o = o.mutate(customer_id=local)
-        return o.select("customer_id", "order_id", "source", "ordered_at", "amount", "currency",
-                        "channel", "margin", "items")
+        from idic.money import convert
+
+        return convert(self, o.select("customer_id", "order_id", "source", "ordered_at",
+                                      "amount", "currency", "channel", "margin", "items"))

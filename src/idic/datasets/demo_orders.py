@@ -39,6 +39,8 @@ MARGIN_SHARE = 0.70
 #: A few GB store orders are booked in GBP at this rate (amount_gbp = amount_eur x rate).
 GBP_PER_EUR = 0.85
 GBP_SHARE = 0.04
+#: the workspace settings that convert them back (idic.money), set by ``idic demo``
+MONEY_SETTINGS = {"currency": "EUR", "fx_rates": {"GBP": round(1 / GBP_PER_EUR, 6)}}
 #: Planted pain point: P(Delivery Delayed) for a web order that is the person's last before
 #: dropout vs any other web order.
 DELAY_IF_LAST = 0.35

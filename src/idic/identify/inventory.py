@@ -7,7 +7,7 @@ sources and channels, and with which identifiers. Definitions used here:
 
 - an **order** is *identified* when its buyer key (``source`` + ``source_customer_id``) is a
   record that identify resolved to a customer (``identity_map``); revenue likewise (summed in
-  the orders' own amounts, whatever their currency);
+  the orders' amounts in the reporting currency, :mod:`idic.money`);
 - an **event** is *identified* when it carries a ``user_id``, or an ``anonymous_id`` that an
   ``identify``/``alias`` call of the same source tied to a user id (the visitor who logged in
   later: :func:`idic.interact.journeys.persons.anonymous_links`); the rest are *anonymous*;
@@ -35,7 +35,9 @@ def _share(n: Any, d: Any) -> float | None:
 
 
 def _orders(ws, m: ir.Table | None) -> ir.Table:
-    o = ws.table("orders")
+    from idic.money import convert
+
+    o = convert(ws, ws.table("orders"), ("amount",))
     if m is None:
         return o.mutate(_ident=ibis.literal(False), _amount=o.amount.cast("float64"))
     keys = m.select(_src=m.source, _rid=m.source_record_id).distinct()

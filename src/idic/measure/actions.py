@@ -149,7 +149,7 @@ def next_actions(ws: Workspace, *, average_order_value: float | None = None
         acts += value_actions(df)
     if ws.engine.has_table("moments"):
         if average_order_value is None:
-            o = ws.table("orders")
+            o = ws.customer_orders()
             average_order_value = _f(o.amount.cast("float64").mean().execute())
         acts += pain_point_actions(ws.engine.to_pandas(ws.table("moments")),
                                    average_order_value)

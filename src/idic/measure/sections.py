@@ -57,11 +57,10 @@ class Section:
 
 
 def currency_of(ws: Workspace) -> str:
-    """The most common order currency (``""`` when there are no orders)."""
-    o = ws.table("orders")
-    df = ws.engine.to_pandas(o.group_by("currency").agg(n=o.count()).order_by(o.count().desc())
-                             .limit(1)) if "currency" in o.columns else pd.DataFrame()
-    return "" if df.empty else str(df["currency"].iloc[0])
+    """The reporting currency (:func:`idic.money.reporting_currency`; ``""`` without orders)."""
+    from idic.money import reporting_currency
+
+    return reporting_currency(ws)
 
 
 def fmt(value: Any, unit: str, currency: str = "") -> str:

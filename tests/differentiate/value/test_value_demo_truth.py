@@ -16,6 +16,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
+from idic.datasets.demo_orders import MONEY_SETTINGS
 from idic.workspace import Workspace
 
 demo = pytest.importorskip("idic.datasets.demo")
@@ -42,6 +43,7 @@ def world(tmp_path_factory) -> tuple[pd.DataFrame, dict]:
     root = tmp_path_factory.mktemp("value-demo")
     demo.generate(root / "demo", customers=2000, seed=7)
     ws = Workspace.init(root / "ws")
+    ws.settings.update(MONEY_SETTINGS)  # what `idic demo` sets: GBP orders back to EUR
     try:
         for kind, name in (("orders", "orders.csv"), ("survey_responses", "surveys.csv"),
                            ("cases", "cases.csv")):
@@ -129,3 +131,13 @@ def test_dormant_customers_are_mostly_churned(world) -> None:
     assert 0.05 < dormant.mean() < 0.95
     # the generator's truth: churned persons are far more common among the dormant
     assert j.churned[dormant].mean() > j.churned[~dormant].mean() + 0.2
+
+
+def test_revenue_is_in_one_currency(world) -> None:
+    """The demo books ~3% of orders in GBP (0.85 GBP per EUR): converted back (idic.money),
+    every customer's revenue is the generator's true spend in EUR, to the rounding of cents
+    (summed unconverted, the GBP buyers' revenue was 15% short)."""
+    j, _ = world
+    diff = (j.revenue.astype(float) - j.total_spend_eur.astype(float)).abs()
+    assert diff.max() < 0.01 * j.orders.max()
+    assert j.revenue.astype(float).sum() == pytest.approx(j.total_spend_eur.sum(), rel=1e-6)
