@@ -43,7 +43,7 @@ def _sums(ws) -> dict[str, float]:
 
 def test_missing_rate_is_an_error_naming_the_currency_and_the_setting(ws) -> None:
     assert reporting_currency(ws) == "EUR"  # the most common
-    with pytest.raises(InputError, match=r'no exchange rate for GBP \(1 orders\).*"fx_rates"'):
+    with pytest.raises(InputError, match=r"no exchange rate for GBP \(1 orders\).*--rate GBP="):
         ws.customer_orders()
 
 
@@ -98,3 +98,39 @@ def test_hostile_reporting_currency(ws, cur) -> None:
         assert '"currency"' in str(e)
         return
     assert got == ("EUR" if cur is None else cur)
+
+
+def test_cli_sets_rates_and_rejects_bad_ones(ws) -> None:
+    from typer.testing import CliRunner
+
+    from idic.cli.main import app
+
+    run = CliRunner().invoke
+    args = ["--workspace", str(ws.path), "--json"]
+    ws.close()
+    r = run(app, ["currency", "show", *args])
+    assert r.exit_code == 0 and '"missing": ["GBP"]' in r.output
+    for bad in ("GBP", "GBP=", "GBP=-1", "GBP=nan", "GB=1.2", "GBP=inf", "=1", "GBP=1,2"):
+        r = run(app, ["currency", "set", "--rate", bad, *args])
+        assert r.exit_code != 0 and "--rate" in r.output, bad
+    r = run(app, ["currency", "set", "--rate", "gbp=1.2", "--currency", "eur", *args])
+    assert r.exit_code == 0 and '"fx_rates": {"GBP": 1.2}' in r.output
+    w = Workspace.open(ws.path)
+    try:
+        assert w.settings["fx_rates"] == {"GBP": 1.2} and w.settings["currency"] == "EUR"
+        assert _sums(w)["shop:a"] == pytest.approx(100 + 85 * 1.2)
+    finally:
+        w.close()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(max_size=30))
+def test_parse_rate_fuzz(text) -> None:
+    from idic.money import parse_rate
+
+    try:
+        code, v = parse_rate(text)
+    except InputError as e:
+        assert "--rate" in str(e)
+        return
+    assert len(code) == 3 and code.isupper() and 0 < v < float("inf")

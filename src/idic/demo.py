@@ -9,7 +9,7 @@ from typing import Any
 
 from idic.demo_guard import record_demo_files
 from idic.pipeline import available_stages
-from idic.workspace import SETTINGS_FILE, Workspace
+from idic.workspace import Workspace
 
 Progress = Callable[..., None]
 
@@ -25,15 +25,10 @@ def run_demo(path: Path | str, *, customers: int = 20_000, seed: int = 42, engin
 
     path = Path(path)
     ws = Workspace.init(path, engine=engine)
-    settings_path = path / SETTINGS_FILE
-    settings = json.loads(settings_path.read_text())
     from idic.datasets.demo_orders import MONEY_SETTINGS
 
     # the generator books a few GB store orders in GBP (idic.money converts them)
-    settings.update({"demo": True, "demo_seed": seed, "demo_customers": customers,
-                     **MONEY_SETTINGS})
-    settings_path.write_text(json.dumps(settings, indent=2))
-    ws.settings = settings
+    ws.save_settings(demo=True, demo_seed=seed, demo_customers=customers, **MONEY_SETTINGS)
     try:
         data_dir = path / "demo-data"
         say("generating demo data")

@@ -79,11 +79,11 @@ def rates(ws: Workspace) -> tuple[str, dict[str, float]]:
     missing = {c: n for c, n in counts.items() if c != cur and c not in fx}
     if missing:
         listed = ", ".join(f"{c} ({n:,} orders)" for c, n in sorted(missing.items()))
-        example = ", ".join(f'"{c}": <{cur} per {c}>' for c in sorted(missing))
+        example = " ".join(f"--rate {c}=<{cur} per {c}>" for c in sorted(missing))
         raise InputError(
             f"orders are in {len(counts)} currencies and the reporting currency is {cur}: "
-            f"no exchange rate for {listed}. Add to workspace.json: "
-            f'"fx_rates": {{{example}}} (or set "currency").')
+            f"no exchange rate for {listed}. Set it: idic currency set {example} "
+            '(workspace.json "fx_rates"; "currency" sets the reporting currency)')
     return cur, {c: (1.0 if c == cur else fx[c]) for c in counts}
 
 
@@ -104,3 +104,42 @@ def convert(ws: Workspace, t: ir.Table, columns: tuple[str, ...] = ("amount", "m
             conv[c] = (col.cast("float64") * factor).cast(typ) if typ.is_decimal() \
                 else col * factor
     return t.mutate(**conv, currency=ibis.literal(cur))
+
+
+def summary(ws: Workspace) -> dict[str, Any]:
+    """What the orders hold and how they convert: ``{"currency", "fx_rates", "orders":
+    {CUR: n}, "missing": [CUR, ...]}``."""
+    cur, fx, counts = reporting_currency(ws), fx_rates(ws), _counts(ws)
+    return {"currency": cur, "fx_rates": fx, "orders": counts,
+            "missing": sorted(c for c in counts if c != cur and c not in fx)}
+
+
+def parse_rate(text: str) -> tuple[str, float]:
+    """``"GBP=1.1765"`` → ``("GBP", 1.1765)``, validated as workspace.json would be."""
+    code, sep, num = text.partition("=")
+    code = code.strip().upper()
+    if not sep or not ISO.match(code):
+        raise InputError(f"--rate {text!r}: expected CODE=NUMBER, e.g. GBP=1.1765")
+    try:
+        v = float(num)
+    except ValueError:
+        raise InputError(f"--rate {text!r}: {num!r} is not a number") from None
+    if not math.isfinite(v) or v <= 0:
+        raise InputError(f"--rate {text!r}: the rate must be a positive number")
+    return code, v
+
+
+def configure(ws: Workspace, *, currency: str | None = None,
+              rates_: dict[str, float] | None = None) -> dict[str, Any]:
+    """Set the reporting currency and/or rates in workspace.json; returns :func:`summary`."""
+    upd: dict[str, Any] = {}
+    if currency is not None:
+        c = currency.strip().upper()
+        if not ISO.match(c):
+            raise InputError(f"--currency {currency!r}: expected an ISO 4217 code such as EUR")
+        upd["currency"] = c
+    if rates_:
+        upd["fx_rates"] = {**fx_rates(ws), **rates_}
+    if upd:
+        ws.save_settings(**upd)
+    return summary(ws)

@@ -56,6 +56,16 @@ class Workspace:
         ws._ensure_tables()
         return ws
 
+    def save_settings(self, **updates: Any) -> dict[str, Any]:
+        """Merge ``updates`` into ``workspace.json`` (top-level keys) and into
+        :attr:`settings`; returns the settings."""
+        path = self.path / SETTINGS_FILE
+        data = json.loads(path.read_text()) if path.exists() else dict(self.settings)
+        data.update(updates)
+        path.write_text(json.dumps(data, indent=2))
+        self.settings = data
+        return data
+
     @classmethod
     def open(cls, path: Path | str | None = None, *, engine: str | None = None,
              read_only: bool = False) -> Workspace:

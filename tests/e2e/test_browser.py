@@ -35,6 +35,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
 def build_demo(path: Path, customers: int = 1000, seed: int = 3) -> dict[str, str]:
     """A small demo workspace: generated data, ingested, every stage that runs."""
     from idic.datasets.demo import generate
+    from idic.datasets.demo_orders import MONEY_SETTINGS
     from idic.workspace import Workspace
 
     data = path.parent / "demo-data"
@@ -42,6 +43,7 @@ def build_demo(path: Path, customers: int = 1000, seed: int = 3) -> dict[str, st
     files = manifest.files if hasattr(manifest, "files") else manifest["files"]
     done = {}
     with Workspace.init(path) as ws:
+        ws.save_settings(**MONEY_SETTINGS)  # as `idic demo`: its GBP orders at its rate
         for kind, name in files.items():
             ws.ingest(kind, data / name)
         for module in STAGES:
