@@ -155,3 +155,47 @@ def test_orders_page_parameter_is_safe(served, top: dict[str, Any], page: Any) -
     assert r.status_code == (200 if isinstance(page, int) else 422), (page, r.status_code)
     if isinstance(page, int):
         assert "of " in r.text[r.text.index('id="orders"'):r.text.index('id="identities"')]
+
+
+@pytest.fixture(scope="module")
+def busiest(small_demo: Path) -> dict[str, Any]:
+    """The demo customer with the most touchpoints, their count and the second page."""
+    from idic.web.routes import timeline
+    from idic.workspace import Workspace
+
+    with Workspace.open(small_demo, read_only=True) as ws:
+        t = ws.table("touchpoints")
+        got = ws.engine.to_pandas(t.group_by("person_id").agg(n=t.count())
+                                  .order_by([ibis.desc("n"), "person_id"]).limit(1))
+        cid = str(got["person_id"].iloc[0])
+        return {"cid": cid, "n": int(got["n"].iloc[0]),
+                "page2": timeline(ws, cid, 50, 50), "all": timeline(ws, cid, 10**6)}
+
+
+def test_touchpoints_page(served, busiest: dict[str, Any]) -> None:
+    client, _ = served
+    n, url = busiest["n"], f"/dashboard/customers/{busiest['cid']}"
+    assert n > 50 and len(busiest["all"]) == n  # the table under the timeline had 50 rows only
+    r = client.get(url)
+    sec = r.text[r.text.index('id="journey"'):]
+    assert f"touchpoints 1&ndash;50 of {n:,}" in sec and 'id="events-older"' in sec
+    r = client.get(url, params={"events_page": 2})
+    sec = r.text[r.text.index('id="journey"'):]
+    shown = min(100, n)
+    assert f"touchpoints 51&ndash;{shown} of {n:,}" in sec and 'id="events-newer"' in sec
+    want = [str(e) for e in busiest["page2"]["event"]]
+    body = sec[:sec.index("events-paging")]
+    got = re.findall(r"<td>([^<]*)</td>", body)
+    # every event of page 2, in order, appears in the table rows (each row: time, event, ...)
+    assert [g for g in got if g in set(want)][: len(want)] == want
+    assert ("events-older" in sec) == (n > 100)
+    # the pages together are every touchpoint once, newest first
+    assert list(busiest["all"]["event"].iloc[50:shown]) == want
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(page=st.one_of(st.integers(-10**12, 10**12), st.text(alphabet="abxyz.,_ ", min_size=1, max_size=8)))
+def test_events_page_parameter_is_safe(served, busiest: dict[str, Any], page: Any) -> None:
+    client, _ = served
+    r = client.get(f"/dashboard/customers/{busiest['cid']}", params={"events_page": page})
+    assert r.status_code == (200 if isinstance(page, int) else 422), (page, r.status_code)

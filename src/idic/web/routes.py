@@ -358,15 +358,23 @@ async def customers_page(request: Request, q: str = "", page: int = 1) -> Respon
     return await run_in_threadpool(work)
 
 
-def timeline(ws: Any, customer_id: str, limit: int = 300) -> pd.DataFrame:
-    """The customer's touchpoints (journeys stage) or orders, newest first."""
+def timeline(ws: Any, customer_id: str, limit: int = 300, offset: int = 0) -> pd.DataFrame:
+    """The customer's touchpoints (journeys stage), newest first (``offset``: a later page)."""
     eng = ws.engine
     if eng.has_table("touchpoints"):
         t = ws.table("touchpoints")
-        t = t.filter(t.person_id == customer_id).order_by(t.timestamp.desc()).limit(limit)
+        t = t.filter(t.person_id == customer_id).order_by(
+            [t.timestamp.desc(), t.event]).limit(limit, offset=offset)
         return eng.to_pandas(t.select("timestamp", "event", "stage", "channel", "sentiment",
                                       "journey_id"))
     return pd.DataFrame(columns=["timestamp", "event", "stage", "channel", "sentiment"])
+
+
+def touchpoint_count(ws: Any, customer_id: str) -> int:
+    if not ws.engine.has_table("touchpoints"):
+        return 0
+    t = ws.table("touchpoints")
+    return int(t.filter(t.person_id == customer_id).count().execute())
 
 
 def timeline_figure(events: pd.DataFrame, orders: list[dict[str, Any]]) -> Any:
@@ -397,10 +405,12 @@ def timeline_figure(events: pd.DataFrame, orders: list[dict[str, Any]]) -> Any:
 
 
 ORDERS_PAGE = 20  #: orders per page on the 360 (profile()'s ``recent``)
+EVENTS_PAGE = 50  #: touchpoints per page in the 360's table under the timeline
 
 
 @router.get("/dashboard/customers/{customer_id:path}", response_class=HTMLResponse)
-async def customer_page(request: Request, customer_id: str, orders_page: int = 1) -> Response:
+async def customer_page(request: Request, customer_id: str, orders_page: int = 1,
+                        events_page: int = 1) -> Response:
     def work() -> Response:
         who = _guard(request)
         if isinstance(who, Response):
@@ -413,6 +423,12 @@ async def customer_page(request: Request, customer_id: str, orders_page: int = 1
         with st.gate.use() as ws:
             p = svc.profile(ws, customer_id)
             events = timeline(ws, customer_id) if p is not None else pd.DataFrame()
+            e_page = max(1, min(int(events_page), 100_000))
+            e_off = (e_page - 1) * EVENTS_PAGE
+            e_total = touchpoint_count(ws, customer_id) if p is not None else 0
+            ev_rows = (events.iloc[e_off:e_off + EVENTS_PAGE] if e_off + EVENTS_PAGE
+                       <= len(events) else timeline(ws, customer_id, EVENTS_PAGE, e_off)
+                       ).to_dict("records") if p is not None else []
             recent = list((p or {}).get("orders") or [])
             o_page = max(1, min(int(orders_page), 100_000))
             if p is not None and o_page > 1 and p.get("orders_total"):  # older orders
@@ -426,9 +442,9 @@ async def customer_page(request: Request, customer_id: str, orders_page: int = 1
                            customer_id=customer_id, profile=None, role=who[1])
         p = mask_profile(p, who[1], st.secret)
         fig = figure_html(timeline_figure(events, recent), "timeline")
-        ev_rows = events.head(50).to_dict("records")
         return _render("customer.html", title=f"Customer {customer_id}", active="customers",
                        customer_id=customer_id, profile=p, timeline=fig, events=ev_rows,
+                       events_offset=e_off, events_total=e_total, events_per_page=EVENTS_PAGE,
                        role=who[1])
 
     return await run_in_threadpool(work)
