@@ -346,11 +346,15 @@ async def customers_page(request: Request, q: str = "", page: int = 1) -> Respon
             rows = search_customers(ws, query, exact=exact, limit=PAGE_SIZE,
                                     offset=(page_no - 1) * PAGE_SIZE)
             total = search_total(ws, query, exact=exact)
+            from idic.measure.sections import currency_of
+
+            cur = currency_of(ws) if ws.engine.has_table("orders") else ""
         rows = [mask_row(r, who[1], st.secret) for r in rows]
         _audit(request, who, "web_search" if query else "web_list",
                target=st.hashed("query", query) if query else None)
         return _render("customers.html", title="Customers", active="customers", q=query,
                        rows=rows, role=who[1], exact=exact, total=total, page=page_no,
+                       currency=cur,
                        first=(page_no - 1) * PAGE_SIZE + 1 if rows else 0,
                        last=(page_no - 1) * PAGE_SIZE + len(rows),
                        has_next=(page_no - 1) * PAGE_SIZE + len(rows) < total)
