@@ -134,3 +134,14 @@ def test_parse_rate_fuzz(text) -> None:
         assert "--rate" in str(e)
         return
     assert len(code) == 3 and code.isupper() and 0 < v < float("inf")
+
+
+def test_demo_report_says_what_was_converted(small_demo) -> None:
+    from idic.measure.sections import value
+
+    with Workspace.open(small_demo, read_only=True) as w:
+        o = w.table("orders")
+        n = int(o.filter(o.currency == "GBP").count().execute())
+        bullets = value(w).bullets
+    assert n > 0
+    assert f"Amounts in EUR: {n:,} orders in GBP converted at 1.17647 EUR per GBP" in bullets[0]

@@ -230,6 +230,15 @@ def value(ws: Workspace, *, currency: str | None = None) -> Section:
     if not (eng.has_table("rfm") or eng.has_table("clv")):
         s.available, s.reason = False, "stage not run: `idic value` and `idic clv` build it"
         return s
+    from idic.money import summary as money_summary
+
+    m = money_summary(ws)
+    other = {c: n for c, n in m["orders"].items() if c != m["currency"]}
+    if other:
+        s.bullets.append(f"Amounts in {m['currency']}: " + "; ".join(
+            f"{n:,} orders in {c} converted at {m['fx_rates'].get(c, float('nan')):g} "
+            f"{m['currency']} per {c}" for c, n in sorted(other.items()))
+            + " (workspace.json fx_rates; `idic currency show`).")
     if eng.has_table("abc") and eng.count("abc"):
         from idic.charts.value import abc_figure, lorenz_figure
         from idic.differentiate.value import abc as abc_mod
