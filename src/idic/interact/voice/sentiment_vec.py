@@ -60,6 +60,8 @@ _CODES = {w: k + 1 for k, w in enumerate(
 NO, OR, NOR, NEVER, SO, THIS, WITHOUT, DOUBT, LEAST, AT, VERY, BUT = range(1, 13)
 #: Python's ``sum`` of floats is compensated (Neumaier) from 3.12 on
 _NEUMAIER = sys.version_info >= (3, 12)
+#: texts per column-wise batch
+CHUNK = 1 << 16
 
 
 class _Tables:
@@ -181,10 +183,13 @@ def compounds(texts: list[str] | pa.Array, a: RetailSentiment) -> np.ndarray:
         orig = arr
         arr = pa.concat_arrays([arr.filter(pa.array(asc)), pa.array(fixed, pa.string())])
         rows = np.concatenate([np.flatnonzero(asc), np.asarray(fixed_rows, np.int64)])
-    if len(rows):
-        comp, exact = _vector(arr, a)
-        out[rows] = comp
-        ex = rows[exact]
+    # in chunks: arrays of a few MB are reused by the allocator (fewer page faults) and
+    # stay nearer the CPU caches than arrays of the whole batch
+    for k in range(0, len(rows), CHUNK):
+        comp, exact = _vector(arr.slice(k, CHUNK), a)
+        part = rows[k:k + CHUNK]
+        out[part] = comp
+        ex = part[exact]
         slow += zip(ex.tolist(), orig.take(pa.array(ex)).to_pylist(), strict=True)
     for r, t in slow:
         out[r] = a.compound(t)
