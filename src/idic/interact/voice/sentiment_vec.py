@@ -121,24 +121,53 @@ def _emoji_table(a: RetailSentiment) -> dict[str, str]:
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
+#: fan-out of the tree of phrase-rule alternations (see :func:`phrase_hits`)
+FAN = 4
+
+
+def _rule_tree() -> tuple:
+    """(pattern, children) over the phrase rules: the root is all the rules as one
+    alternation, each node splits its rules in :data:`FAN` consecutive parts; a leaf is
+    (rule index, ())."""
+    from idic.interact.voice.sentiment import PHRASES
+
+    def node(lo: int, hi: int) -> tuple:
+        if hi - lo == 1:
+            return (PHRASES[lo][0], lo)
+        step = -(-(hi - lo) // FAN)
+        kids = tuple(node(k, min(k + step, hi)) for k in range(lo, hi, step))
+        return ("|".join(f"(?:{p})" for p, _ in PHRASES[lo:hi]), kids)
+
+    return node(0, len(PHRASES))
+
+
+_TREE: list[tuple] = []
+
+
 def phrase_hits(low: pa.Array) -> list[np.ndarray]:
     """For each phrase rule (in ``PHRASES`` order), the rows of ``low`` (lower-cased ASCII
-    texts) it matches: one RE2 pass of all the rules, one per group of five rules over the
-    rows that matched, one per rule over the rows its group matched."""
-    from idic.interact.voice.sentiment import _ANY, _GROUP, _GROUPS, PHRASES
+    texts) it matches. The rules are tested as a tree of alternations: all of them in one
+    RE2 pass, then each quarter of them over the rows that matched, and so on down to single
+    rules; most texts match none and cost one pass."""
+    from idic.interact.voice.sentiment import PHRASES
 
-    def match(arr: pa.Array, rows: np.ndarray, pattern: str) -> tuple[pa.Array, np.ndarray]:
-        hit = pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False)
-        return arr.filter(pa.array(hit)), rows[hit]
-
+    if not _TREE:
+        _TREE.append(_rule_tree())
     out = [np.zeros(0, np.int64)] * len(PHRASES)
-    arr, rows = match(low, np.arange(len(low)), _ANY.pattern)
-    for k, pattern in _GROUPS:
-        garr, grows = match(arr, rows, pattern)
-        if not len(grows):
-            continue
-        for j in range(k, min(k + _GROUP, len(PHRASES))):
-            out[j] = match(garr, grows, PHRASES[j][0])[1]
+
+    def walk(node: tuple, arr: pa.Array, rows: np.ndarray) -> None:
+        pattern, kids = node
+        hit = pc.match_substring_regex(arr, pattern).to_numpy(zero_copy_only=False)
+        if not hit.any():
+            return
+        if isinstance(kids, int):
+            out[kids] = rows[hit]
+            return
+        sub = arr.filter(pa.array(hit))
+        for kid in kids:
+            walk(kid, sub, rows[hit])
+
+    walk(_TREE[0], low, np.arange(len(low)))
     return out
 
 
@@ -166,23 +195,21 @@ def compounds(texts: list[str] | pa.Array, a: RetailSentiment) -> np.ndarray:
         arr = arr.fill_null("")
     asc = pc.string_is_ascii(arr).to_numpy(zero_copy_only=False)
     slow: list[tuple[int, str]] = []
-    if asc.all():
-        rows = np.arange(n_all)
-        orig = arr
-    else:
+    orig = arr
+    if not asc.all():
+        # VADER's emoji descriptions in place; texts still not ASCII go to the exact scorer
         rep = _emoji_table(a)
         other = np.flatnonzero(~asc)
-        fixed_rows, fixed = [], []
+        fixed = []
         for r, t in zip(other.tolist(), arr.filter(pa.array(~asc)).to_pylist(), strict=True):
             ft = _NON_ASCII.sub(lambda m: rep.get(m.group(), m.group()), t)
             if ft.isascii():
-                fixed_rows.append(r)
                 fixed.append(ft)
             else:
+                fixed.append("")
                 slow.append((r, t))
-        orig = arr
-        arr = pa.concat_arrays([arr.filter(pa.array(asc)), pa.array(fixed, pa.string())])
-        rows = np.concatenate([np.flatnonzero(asc), np.asarray(fixed_rows, np.int64)])
+        arr = pc.replace_with_mask(arr, pa.array(~asc), pa.array(fixed, pa.string()))
+    rows = np.arange(n_all)
     # in chunks: arrays of a few MB are reused by the allocator (fewer page faults) and
     # stay nearer the CPU caches than arrays of the whole batch
     for k in range(0, len(rows), CHUNK):
@@ -230,15 +257,14 @@ def _vector(arr: pa.Array, a: RetailSentiment) -> tuple[np.ndarray, np.ndarray]:
     tb = _tables(a)
     n_txt = len(arr)
     exact = np.zeros(n_txt, bool)
-    if arr.offset or _offsets(arr)[0]:
-        arr = pa.concat_arrays([arr])  # a fresh, unsliced array
-    data = _bytes(arr)[:_offsets(arr)[-1]]
+    aoff = _offsets(arr)  # (arr may be a slice: offsets into a shared buffer)
+    data = _bytes(arr)[aoff[0]:aoff[-1]]
     blob = data.tobytes()
 
     def rows_with(byte: int) -> np.ndarray:  # row of each occurrence of ``byte``
         if blob.find(bytes((byte,))) < 0:
             return np.zeros(0, np.int64)
-        return _row_of(_offsets(arr), np.flatnonzero(data == byte))
+        return _row_of(aoff, np.flatnonzero(data == byte) + aoff[0])
 
     # Python splits and strips at \x1c-\x1f too, Arrow's ASCII kernels do not
     for byte in range(0x1C, 0x20):
