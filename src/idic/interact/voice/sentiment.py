@@ -20,10 +20,12 @@ This module keeps VADER's machinery and adds
 The label follows VADER's published thresholds: compound >= 0.05 positive, <= -0.05
 negative, else neutral. :func:`explain` lists the words and phrases behind a score.
 
-:func:`score_texts` scores on a fast path (:meth:`RetailSentiment.compound`, the phrase
-rules column-wise in :func:`phrase_valences`) that gives the same compound score as
-``polarity_scores`` (the reference, :meth:`RetailSentiment.reference_score`), about 2x
-faster than VADER's own per-text loop on texts never seen before (``docs/voice.md``).
+:func:`score_texts` scores column-wise (:mod:`idic.interact.voice.sentiment_vec`: tokens
+with Arrow, VADER's rules as numpy array operations, the phrase rules with Arrow's RE2) and
+gives the same compound score as ``polarity_scores`` (the reference,
+:meth:`RetailSentiment.reference_score`), about 8x faster than VADER's own per-text loop on
+texts never seen before (``docs/voice.md``); :meth:`RetailSentiment.compound` is the exact
+per-text path, used for one text and for the rare texts the arrays do not express.
 """
 
 from __future__ import annotations
