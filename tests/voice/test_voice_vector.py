@@ -6,6 +6,7 @@ benchmark's texts, the demo's labelled mentions and the hand-written set."""
 from __future__ import annotations
 
 import csv
+import math
 import sys
 from pathlib import Path
 
@@ -82,7 +83,9 @@ def test_vector_equals_reference_on_fixed_cases() -> None:
             "ok 😀 love 💔 :)", "GOOD", "GOOD bad", "Where is my order??? Never again!!!!!",
             "Customer service is a joke", "Never shopping here again", "a b c d e f good",
             "best but jw", "jw best but jw ok",
-            "don't?'bad' $: "])  # "n't" inside a word outside the vocabulary negates  # VADER's "but" quirk: 3.2 * 0.5 == 1.6
+            "don't?'bad' $: ",  # "n't" inside a word outside the vocabulary negates
+            "good " * 12 + "but " + "nice great " * 9,  # > 16 valences around "but"
+            "GOOD good but GOOD good", "bad. but: BAD!"])  # VADER's "but" quirk: 3.2 * 0.5 == 1.6
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +115,43 @@ def test_score_texts_equals_reference_on_benchmark_demo_and_handwritten_texts(
     distinct = [t for t in dict.fromkeys(texts) if t is not None]
     assert np.array_equal(sv.compounds(distinct, A),
                           [A.reference_score(t).score for t in distinct])
+
+
+def _sum_312(xs: list[float]) -> float:
+    """CPython 3.12's ``sum`` of floats (Neumaier's compensated summation, bltinmodule.c)."""
+    f = c = 0.0
+    for x in xs:
+        t = f + x
+        c += (f - t) + x if abs(f) >= abs(x) else (x - t) + f
+        f = t
+    return f + c if c and math.isfinite(c) else f
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([1.9, -2.5, 0.733, -0.293, 3.1, 1.11, -1.8, 2.2,
+                                          0.1, 1e-3, -0.74, 2.85]), max_size=12),
+                min_size=1, max_size=20))
+def test_sums_add_like_python_sum(rows: list[list[float]]) -> None:
+    """The per-text sums add like Python's ``sum``: plain on 3.11, compensated from 3.12;
+    both modes are checked on any Python."""
+    for neumaier, ref in ((False, _plain), (True, _sum_312)):
+        mode = sv._NEUMAIER
+        sv._NEUMAIER = neumaier
+        try:
+            f, c = np.zeros(len(rows)), np.zeros(len(rows))
+            for r in range(max(map(len, rows))):
+                sel = np.array([k for k, xs in enumerate(rows) if len(xs) > r], np.int64)
+                sv._add(f, c, sel, np.array([rows[k][r] for k in sel.tolist()]))
+            got = sv._total(f, c).tolist()
+        finally:
+            sv._NEUMAIER = mode
+        assert got == [ref(xs) for xs in rows]
+    assert [sum(xs) for xs in rows] == [(_sum_312 if sys.version_info >= (3, 12) else _plain)(xs)
+                                       for xs in rows]
+
+
+def _plain(xs: list[float]) -> float:
+    f = 0.0
+    for x in xs:
+        f += x
+    return f

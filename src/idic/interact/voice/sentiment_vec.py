@@ -394,8 +394,7 @@ def _vector(arr: pa.Array, a: RetailSentiment) -> tuple[np.ndarray, np.ndarray]:
         for (_, val), rows in zip(PHRASES, phrase_hits(low), strict=True):
             if len(rows):
                 _add(f, c, rows, np.full(len(rows), val))
-    if _NEUMAIER:
-        f = np.where((c != 0) & np.isfinite(c), f + c, f)
+    f = _total(f, c)
 
     ep = np.bincount(rows_with(ord("!")), minlength=n_txt)
     qm = np.bincount(rows_with(ord("?")), minlength=n_txt)
@@ -407,7 +406,8 @@ def _vector(arr: pa.Array, a: RetailSentiment) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _add(f: np.ndarray, c: np.ndarray, rows: np.ndarray, x: np.ndarray) -> None:
-    """``f[rows] += x`` as Python's ``sum`` adds (rows distinct)."""
+    """``f[rows] += x`` as Python's ``sum`` adds floats (rows distinct; ``c``: Neumaier's
+    running compensation, used from Python 3.12 on)."""
     if not _NEUMAIER:
         f[rows] = f[rows] + x
         return
@@ -415,6 +415,14 @@ def _add(f: np.ndarray, c: np.ndarray, rows: np.ndarray, x: np.ndarray) -> None:
     tt = fa + x
     c[rows] += np.where(np.abs(fa) >= np.abs(x), (fa - tt) + x, (x - tt) + fa)
     f[rows] = tt
+
+
+def _total(f: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """The sums after the last :func:`_add` (CPython 3.12 adds a finite, non-zero
+    compensation at the end)."""
+    if not _NEUMAIER:
+        return f
+    return np.where((c != 0) & np.isfinite(c), f + c, f)
 
 
 def _but_fix(hv: np.ndarray, ht: np.ndarray, hi: np.ndarray, has: np.ndarray,
