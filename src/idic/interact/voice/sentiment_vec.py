@@ -24,11 +24,14 @@ scores one text at a time in Python. Here a batch of texts is scored column-wise
 
 Texts the arrays do not express go to the exact per-text scorer: texts that are not ASCII
 once VADER's emoji descriptions are put in (non-English letters, curly apostrophes: Python's
-and Arrow's lower-casing and splitting may differ there), texts holding one of VADER's idiom
-or multi-word booster n-grams ("kind of", "sort of", "the bomb", "to die for", ...), and
-texts whose "but" rule would hit VADER's quirk (its ``_but_check`` finds each valence with
-``list.index``, so a valence equal to an earlier re-weighted one is re-weighted at the wrong
-place). ``tests/voice/test_voice_vector.py`` checks every score against the reference.
+and Arrow's lower-casing and splitting may differ there), texts with the separators
+\\x1c-\\x1f (Python splits and strips there, Arrow's ASCII kernels do not) and texts holding
+one of VADER's idiom or multi-word booster n-grams ("kind of", "sort of", "the bomb", "to
+die for", ...). Texts whose "but" rule hits VADER's quirk (its ``_but_check`` finds each
+valence with ``list.index``, so a valence equal to an earlier, re-weighted one of the same
+text is re-weighted at the wrong place) get VADER's loop replayed on their valences
+(:func:`_but_fix`). ``tests/voice/test_voice_vector.py`` checks every score against the
+reference.
 """
 
 from __future__ import annotations
