@@ -98,6 +98,13 @@ def run_demo(path: Path | str, *, customers: int = 20_000, seed: int = 42, engin
             from idic.accounts.quality import membership_vs_truth
 
             stages["accounts"]["truth_comparison"] = membership_vs_truth(ws, data_dir)
+        if "customize" in stages:
+            from idic.customize.experiments.demo_check import checkout_vs_truth
+
+            # the planted checkout A/B test: lift measured (CUPED) vs planted
+            got = checkout_vs_truth(data_dir, ws)
+            if got is not None:
+                stages["customize"].setdefault("truth_comparison", {})["checkout lift"] = got
         report = None
         try:
             from idic.measure.report import build_report
