@@ -158,9 +158,7 @@ def evaluate(ws: Workspace, name: str, *, boot: int = BOOTSTRAP, seed: int = 0,
     bs = {a: _metrics(_boot_sums(x, boot, rng), len(x)) for a, x in arms.items()}
     effects: dict[str, Any] = {}
     for key in EFFECTS:
-        pre_k, post_k = f"{key}_pre", f"{key}_post" if key != "roc" else "roc_post"
-        if key == "roc":
-            pre_k = "roc_pre"
+        pre_k, post_k = f"{key}_pre", f"{key}_post"
         d = float(_did(point["test"], point["control"], key))
         reps = _did(bs["test"], bs["control"], key)
         reps = reps[np.isfinite(reps)]
@@ -176,8 +174,8 @@ def evaluate(ws: Workspace, name: str, *, boot: int = BOOTSTRAP, seed: int = 0,
     arms_out: dict[str, Any] = {}
     for a, x in arms.items():
         s = x.sum(axis=0)
-        arms_out[a] = {"units": int(len(x)), "cash_flow_pre": _f(s[0]), "cash_flow_post": _f(s[1]),
-                       "equity_pre_start": _f(s[2]), "equity_start": _f(s[3]),
+        arms_out[a] = {"units": len(x), "cash_flow_pre": _f(s[0]),
+                       "cash_flow_post": _f(s[1]), "equity_pre_start": _f(s[2]), "equity_start": _f(s[3]),
                        "equity_end": _f(s[4]), "roc_pre": _f(point[a]["roc_pre"]),
                        "roc_post": _f(point[a]["roc_post"])}
     return {

@@ -212,7 +212,7 @@ def assign_waves(units: pd.DataFrame, strata: pd.Series, share: float, waves: in
     done_n, done_test = 0, 0
     for _, g in order.groupby("stratum", sort=True):
         n = len(g)
-        k = int(round(share * (done_n + n))) - done_test
+        k = round(share * (done_n + n)) - done_test
         k = max(0, min(n, k))
         done_n, done_test = done_n + n, done_test + k
         idx = g.i.to_numpy()

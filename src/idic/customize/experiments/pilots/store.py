@@ -28,8 +28,10 @@ SCHEMA = pa.schema([
     ("plan_json", pa.string()), ("evaluated_at", pa.timestamp("us", tz="UTC")),
     ("evaluation_json", pa.string()),
 ])
+#: ``customer_id`` is set for customer pilots (so a data subject's rows are found and erased
+#: like every other table's), null for region pilots
 UNITS_SCHEMA = pa.schema([("pilot", pa.string()), ("unit_id", pa.string()),
-                          ("wave", pa.int64()), ("arm", pa.string()), ("stratum", pa.string())])
+                          ("customer_id", pa.string()), ("wave", pa.int64()), ("arm", pa.string()), ("stratum", pa.string())])
 
 
 def _put(ws: Workspace, table: str, name: str, rows: pa.Table) -> None:
@@ -51,7 +53,9 @@ def save_plan(ws: Workspace, plan: Plan) -> None:
            "plan_json": json.dumps(d, default=str), "evaluated_at": None,
            "evaluation_json": None}
     u = plan.units
-    units = pa.table({"pilot": [plan.name] * len(u), "unit_id": u.unit_id.astype(str).tolist(),
+    ids = u.unit_id.astype(str).tolist()
+    units = pa.table({"pilot": [plan.name] * len(u), "unit_id": ids,
+                      "customer_id": ids if plan.unit == "customer" else [None] * len(u),
                       "wave": u.wave.astype("int64").tolist(), "arm": u.arm.tolist(),
                       "stratum": u.stratum.astype(str).tolist()}, schema=UNITS_SCHEMA)
     with ws.engine.transaction():
@@ -90,7 +94,8 @@ def load_plan(ws: Workspace, name: str) -> tuple[dict[str, Any], Any]:
     """The saved plan's dict and its units (pandas: unit_id, wave, arm, stratum)."""
     row = _row(ws, name)
     t = ws.table(UNITS_TABLE)
-    units = ws.engine.to_pandas(t.filter(t.pilot == name).drop("pilot").order_by("unit_id"))
+    units = ws.engine.to_pandas(t.filter(t.pilot == name)
+                                .select("unit_id", "wave", "arm", "stratum").order_by("unit_id"))
     plan = json.loads(row["plan_json"])
     plan["start"] = date.fromisoformat(plan["start"])
     return plan, units
