@@ -94,7 +94,8 @@ def test_demo_replaces_only_an_unchanged_demo_workspace(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     settings = json.loads((ws / "workspace.json").read_text())
     # 8 generated files + the tills' re-send + the B2B slice's 3 + newsletter pressure's 2
-    assert len(settings["demo_files"]) == 14
+    # + the back-dated pilot's planted orders
+    assert len(settings["demo_files"]) == 15
     assert changes(ws) == []
 
     keys = runner.invoke(app, ["keys", "create", "--role", "admin", "--workspace", str(ws)])
