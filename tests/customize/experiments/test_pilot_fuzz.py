@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from idic.cli.main import app
 
 runner = CliRunner()
-FUZZ = settings(max_examples=12, deadline=None,
+FUZZ = settings(max_examples=8, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 

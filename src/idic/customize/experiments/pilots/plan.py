@@ -34,7 +34,13 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from idic.customize.experiments.pilots.balance import SMD_THRESHOLD, balance_table, max_abs_smd
+from idic.customize.experiments.pilots.balance import (
+    SMD_THRESHOLD,
+    covariates,
+    max_abs_smd,
+    rows_of,
+    smd_vector,
+)
 from idic.errors import InputError
 
 if TYPE_CHECKING:
@@ -84,7 +90,7 @@ class Plan:
             "wave_sizes": {int(k): int(v) for k, v in waves.items()},
             "strata": int(self.units.stratum.nunique()),
             "draw": self.draw, "max_abs_smd": self.max_abs_smd,
-            "balanced": self.max_abs_smd < SMD_THRESHOLD, "balance": self.balance,
+            "balanced": all(r["balanced"] for r in self.balance), "balance": self.balance,
         }
         if rows:
             out["assignment"] = self.units[["unit_id", "wave", "arm", "stratum"]].to_dict(
@@ -251,21 +257,23 @@ def make_plan(ws: Workspace, *, name: str, unit: str = "customer", share: float 
     categorical = list(dict.fromkeys([*(c for c in cols if not pd.api.types.is_numeric_dtype(
         units[c])), *(c for c in ("value_tier", "value_category", "segment", "country")
                       if c in units.columns)]))
-    best: tuple[float, int, np.ndarray, list[dict[str, Any]]] | None = None
+    labels, x, binary = covariates(units, numeric, categorical)
+    best: tuple[float, int, np.ndarray] | None = None
     for draw in range(MAX_DRAWS):
         wave = assign_waves(units, strata, share, waves, f"{name}:{seed}:{draw}")
         test = wave == 1
         if test.all() or not test.any():
             raise InputError(f"--share {share:g} of {len(units)} units leaves no test or no "
                              "control unit", hint="raise or lower --share")
-        rows = balance_table(units, test, numeric, categorical)
-        score = max_abs_smd(rows)
+        d = np.abs(smd_vector(x, binary, test))
+        score = float(np.nan_to_num(d, nan=np.inf).max()) if d.size else 0.0
         if best is None or score < best[0]:
-            best = (score, draw, wave, rows)
+            best = (score, draw, wave)
         if score < SMD_THRESHOLD:
             break
     assert best is not None
-    _, draw, wave, rows = best
+    _, draw, wave = best
+    rows = rows_of(labels, x, binary, wave == 1)
     units = units.assign(wave=wave, arm=np.where(wave == 1, "test", "control"),
                          stratum=strata.to_numpy())
     return Plan(name=name, unit=unit, start=start_d, share=float(share), waves=waves,
