@@ -66,4 +66,16 @@ def add_pilots(ws: Workspace, s: Section) -> bool:
         })
     s.numbers.append(Number("Pilots", f"{len(pilots):,}"))
     s.tables.append(("Pilots (picket fence)", pd.DataFrame(rows)))
+    newest = pilots[0]
+    bal = [{"Covariate": r["covariate"] + (f" = {r['level']}" if r["level"] else ""),
+            "Mean, test": _num(r["mean_test"]), "Mean, control": _num(r["mean_control"]),
+            "SMD": "-" if r["smd"] is None else f"{r['smd']:+.3f}",
+            "Balanced (|SMD| < 0.1)": "yes" if r["balanced"] else "NO"}
+           for r in newest["plan"]["balance"]]
+    s.tables.append((f"Balance of pilot {newest['name']!r} (standardised mean differences)",
+                     pd.DataFrame(bal)))
     return True
+
+
+def _num(v: float | None) -> str:
+    return "-" if v is None else f"{v:,.3f}"
