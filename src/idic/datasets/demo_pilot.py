@@ -53,8 +53,9 @@ def make_pilot_orders(rng: np.random.Generator, test_customers: list[str],
     source_record_id, person_id`` of every source record; ``persons``: the truth persons."""
     t0 = start_s()
     rec = records[records.customer_id.isin(set(test_customers))]
-    person = (rec.groupby("customer_id").person_id
-              .agg(lambda s: s.value_counts().sort_index().idxmax()))
+    votes = rec.groupby(["customer_id", "person_id"]).size().rename("n").reset_index()
+    votes = votes.sort_values(["customer_id", "n", "person_id"], ascending=[True, False, True])
+    person = votes.drop_duplicates("customer_id").set_index("customer_id").person_id
     p = persons.set_index("person_id")
     order_src = rec[rec.source.isin(["web", "store"])].sort_values("source_record_id")
     first_rec = order_src.groupby(["customer_id", "source"]).source_record_id.first()

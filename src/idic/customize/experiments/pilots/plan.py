@@ -120,8 +120,9 @@ def latest_order_day(ws: Workspace) -> date | None:
 
 def customer_units(ws: Workspace, start: date) -> pd.DataFrame:
     """One row per customer with an order before ``start``: pre-period orders, revenue,
-    recency and tenure (days), value tier (terciles of pre-period revenue), place, and the
-    current value category and needs segment where those tables exist."""
+    recency and tenure (days), value tier (terciles of pre-period revenue), place, and, for a
+    plan that starts after the latest order, the current value category and needs segment
+    where those tables exist (a back-dated plan would see what the pilot changed)."""
     eng = ws.engine
     o = ws.customer_orders()
     before = o.filter(o.ordered_at.date() < ibis.date(start.isoformat()))
@@ -137,9 +138,11 @@ def customer_units(ws: Workspace, start: date) -> pd.DataFrame:
                 if c in ws.table("customers").columns]
         df = df.merge(eng.to_pandas(ws.table("customers").select(*cols)), on="customer_id",
                       how="left")
+    last = latest_order_day(ws)
+    current = last is not None and start > last  # a plan that starts now
     for extra, table, col in (("value_category", "value", "value_category"),
                               ("segment", "segments", "segment_name")):
-        if eng.has_table(table) and col in ws.table(table).columns:
+        if current and eng.has_table(table) and col in ws.table(table).columns:
             t = ws.table(table)
             df = df.merge(eng.to_pandas(t.select("customer_id", **{extra: t[col]})),
                           on="customer_id", how="left")
