@@ -97,3 +97,24 @@ def test_cli_evaluate_and_the_report_section(small_demo: Path, tmp_path: Path) -
     tables = dict(s.tables)
     assert s.available and dpi.NAME in set(tables["Pilots (picket fence)"].Pilot)
     assert "checkout-test" in set(tables["Effects against control"].Experiment)
+
+
+def test_region_pilot_plan_and_evaluate(small_demo: Path, tmp_path: Path) -> None:
+    from idic.customize.experiments.pilots.evaluate import evaluate
+    from idic.customize.experiments.pilots.plan import make_plan
+    from idic.customize.experiments.pilots.store import save_plan
+
+    ws_path = tmp_path / "ws"
+    shutil.copytree(small_demo, ws_path)
+    with Workspace.open(ws_path) as ws:
+        plan = make_plan(ws, name="cities", unit="region", share=0.3, start="2026-04-01")
+        save_plan(ws, plan)
+        cities = ws.engine.to_pandas(ws.table("customers")).city.dropna().nunique()
+        ev = evaluate(ws, "cities", boot=200)
+    d = plan.to_dict()
+    assert d["region_col"] == "city" and cities <= d["units"] <= cities + 1  # + (unknown)
+    assert d["test_units"] == round(0.3 * d["units"])
+    assert sum(ev["arms"][a]["units"] for a in ("test", "control")) == d["units"]
+    t = ev["arms"]["test"]
+    assert t["roc_post"] == pytest.approx(return_on_customer(
+        t["cash_flow_post"], t["equity_start"], t["equity_end"]))
