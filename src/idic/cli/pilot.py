@@ -92,8 +92,8 @@ def _print_balance(d: dict[str, Any]) -> None:
 @app.command("evaluate")
 @command
 def evaluate_cmd(
+    name: Annotated[str, typer.Option("--name", help="The pilot's name")],
     workspace: WorkspaceOpt = None,
-    name: Annotated[str, typer.Option("--name", help="The pilot's name")] = "",
     bootstrap: Annotated[int, typer.Option(
         "--bootstrap", help="Bootstrap replicates of the interval")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Bootstrap seed")] = 0,
