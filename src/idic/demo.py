@@ -39,11 +39,11 @@ def run_demo(path: Path | str, *, customers: int = 20_000, seed: int = 42, engin
         resend = manifest.resend
         # what the demo loads, so a later `idic demo` can tell its loads from a user's
         b2b = manifest.b2b
-        record_demo_files(path, [data_dir / name for name in files.values()]
-                          + ([data_dir / resend["file"]] if resend else [])
-                          + [data_dir / name for name in b2b.get("files", {}).values()]
-                          + [data_dir / name for name in
-                             manifest.pressure.get("files", {}).values()])
+        loaded = ([data_dir / name for name in files.values()]
+                  + ([data_dir / resend["file"]] if resend else [])
+                  + [data_dir / name for name in b2b.get("files", {}).values()]
+                  + [data_dir / name for name in manifest.pressure.get("files", {}).values()])
+        record_demo_files(path, loaded)
         for i, (kind, name) in enumerate(files.items()):
             say(f"ingesting {kind}", i / max(len(files), 1))
             ingest[kind] = ws.ingest(kind, data_dir / name).to_dict()
@@ -73,6 +73,16 @@ def run_demo(path: Path | str, *, customers: int = 20_000, seed: int = 42, engin
         for stage in available_stages():
             say(f"stage {stage.name}")
             stages[stage.name] = stage.runner()(ws)
+            if stage.name == "identify":
+                # a back-dated pilot: planned on the orders before its start, its planted
+                # extra orders loaded before the other stages (idic.datasets.demo_pilot)
+                from idic.customize.experiments.pilots.demo import plant
+
+                say("planting the pilot")
+                pilot_file = plant(ws, data_dir, seed)
+                if pilot_file is not None:
+                    ingest["pilot_orders"] = ws.ingest("orders", pilot_file).to_dict()
+                    record_demo_files(path, [*loaded, pilot_file])
         truth_path = data_dir / "truth" / "identity_truth.parquet"
         if "identify" in stages and ws.engine.has_table("identity_map") and truth_path.exists():
             from idic.identify.quality import evaluate_workspace, read_truth
@@ -97,6 +107,19 @@ def run_demo(path: Path | str, *, customers: int = 20_000, seed: int = 42, engin
             from idic.accounts.quality import membership_vs_truth
 
             stages["accounts"]["truth_comparison"] = membership_vs_truth(ws, data_dir)
+        if "customize" in stages:
+            from idic.customize.experiments.demo_check import checkout_vs_truth
+
+            # the planted checkout A/B test: lift measured (CUPED) vs planted
+            got = checkout_vs_truth(data_dir, ws)
+            if got is not None:
+                stages["customize"].setdefault("truth_comparison", {})["checkout lift"] = got
+            from idic.customize.experiments.pilots.demo import pilot_vs_truth
+
+            # the planted pilot: incremental cash flow per test customer (DiD) vs planted
+            got = pilot_vs_truth(ws, data_dir)
+            if got is not None:
+                stages["customize"].setdefault("truth_comparison", {})["pilot cash flow"] = got
         report = None
         try:
             from idic.measure.report import build_report

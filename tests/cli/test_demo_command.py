@@ -94,7 +94,8 @@ def test_demo_replaces_only_an_unchanged_demo_workspace(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     settings = json.loads((ws / "workspace.json").read_text())
     # 8 generated files + the tills' re-send + the B2B slice's 3 + newsletter pressure's 2
-    assert len(settings["demo_files"]) == 14
+    # + the back-dated pilot's planted orders
+    assert len(settings["demo_files"]) == 15
     assert changes(ws) == []
 
     keys = runner.invoke(app, ["keys", "create", "--role", "admin", "--workspace", str(ws)])
@@ -126,8 +127,9 @@ def test_demo_replaces_only_an_unchanged_demo_workspace(tmp_path: Path) -> None:
         assert not w.engine.has_table("identity_overrides") or \
             w.engine.count("identity_overrides") == 0
     # 8 files + the re-send + the B2B slice: accounts, CRM contacts, group calls (events and
-    # the accounts they carry: two loads) + newsletter sends and opt-out withdrawals
-    assert len(files) == 15 and all("/demo-data/" in f for f in files)
+    # the accounts they carry: two loads) + newsletter sends and opt-out withdrawals + the
+    # back-dated pilot's planted orders
+    assert len(files) == 16 and all("/demo-data/" in f for f in files)
     assert changes(ws) == []
 
     # a demo workspace of an idic that did not keep demo_files: its loads must come from its

@@ -228,6 +228,11 @@ HEADLINES: dict[str, tuple[str, ...]] = {
 
 
 def _truth_item(k: str, v: Any) -> str:
+    if isinstance(v, dict) and "measured" in v and "ci" in v:  # an effect with its interval
+        lo, hi = v["ci"]
+        verdict = "found" if v.get("found") else "NOT found"
+        return (f"{k} {_fmt(v['measured'])} [{_fmt(lo)}, {_fmt(hi)}] (planted "
+                f"{_fmt(v['planted'])}: {verdict} in the 95% interval)")
     if isinstance(v, dict) and "fitted" in v:
         return f"{k} {_fmt(v['fitted'])} (true {_fmt(v['true'])})"
     if isinstance(v, dict) and "planted" in v:

@@ -23,6 +23,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from idic.datasets import demo_b2b as db
+from idic.datasets import demo_checkout as dc
 from idic.datasets import demo_identities as di
 from idic.datasets import demo_journeys as dj
 from idic.datasets import demo_network as dn
@@ -235,6 +236,11 @@ def generate(
         rng_for(seed, dw.STREAM), people.segment, people.wallet, draw.churned,
         list(dp.SEGMENTS))
     _write_csv(winback, out / dw.FILE)
+    # a checkout A/B test: its own stream, one new file, planted lift into params.json
+    checkout, params["checkout_test"] = dc.make_checkout(
+        rng_for(seed, dc.STREAM), member["web"], ids.rid["web"], people.lam, people.nu,
+        people.acquired_s, draw.churn_s)
+    _write_csv(checkout, out / dc.FILE)
     (out / TRUTH_FILES["params"]).write_text(json.dumps(params, indent=2, sort_keys=True) + "\n")
     manifest = DemoManifest(
         seed=seed,

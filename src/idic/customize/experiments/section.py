@@ -35,14 +35,18 @@ def _verdict(res: dict[str, Any], v: dict[str, Any]) -> str:
 def experiments(ws: Workspace) -> Section:
     """The saved experiments, newest first."""
     from idic.charts.experiments import effects_figure
+    from idic.customize.experiments.pilots.section import add_pilots
     from idic.customize.experiments.store import load_results
 
     s = Section(KEY, TITLE)
     saved = load_results(ws)
     if not saved:
+        if add_pilots(ws, s):
+            return s
         s.available = False
         s.reason = ("no experiment saved yet: run `idic experiment analyze FILE --variant-col V "
-                    "--value-col Y --control NAME --workspace W --name EXPERIMENT`")
+                    "--value-col Y --control NAME --workspace W --name EXPERIMENT`, or plan a "
+                    "pilot with `idic pilot plan`")
         return s
     s.intro = ("A/B tests analysed in this workspace: each variant against its control, "
                "with the interval of the effect (Welch's t test; CUPED where a pre-period "
@@ -90,4 +94,5 @@ def experiments(ws: Workspace) -> Section:
                          good=False if alarms else None)]
     s.figures.append(effects_figure(results))
     s.tables.append(("Effects against control", pd.DataFrame(rows)))
+    add_pilots(ws, s)
     return s
