@@ -59,7 +59,8 @@ def _register_groups() -> None:
                          ("audiences", "idic.cli.audiences"), ("campaigns", "idic.cli.campaigns"),
                          ("keys", "idic.cli.keys"), ("privacy", "idic.cli.privacy"),
                          ("experiment", "idic.cli.experiment"), ("uplift", "idic.cli.uplift"),
-                         ("nba", "idic.cli.nba"), ("currency", "idic.cli.currency")):
+                         ("nba", "idic.cli.nba"), ("currency", "idic.cli.currency"),
+                         ("tasks", "idic.cli.tasks")):
         try:
             sub = importlib.import_module(module).app
         except (ImportError, AttributeError):  # a stage not built yet
