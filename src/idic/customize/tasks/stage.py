@@ -34,7 +34,6 @@ from idic.customize.tasks.owners import Assigner
 from idic.customize.tasks.rules import Config, config
 
 if TYPE_CHECKING:
-    import ibis.expr.types as ir
     import pandas as pd
 
     from idic.workspace import Workspace
@@ -79,21 +78,34 @@ def nba_rows(ws: Workspace) -> pd.DataFrame | None:
 
 
 def allowed(ws: Workspace, wanted: pd.DataFrame) -> set[tuple[str, str]]:
-    """(customer_id, action) pairs the gates let through now (see the module docstring)."""
-    from idic.customize.gate import CHANNEL_PURPOSE, gate, may_profile, not_blocked
+    """(customer_id, action) pairs the gates let through now (see the module docstring).
+
+    The same sets as ``gate(may_profile(t), purpose, channel)`` per action, with one query
+    per distinct set of purposes: ``may_profile`` already holds the part of the gate that
+    does not depend on the purpose (no restriction, objection or erasure)."""
+    from idic.customize.gate import CHANNEL_PURPOSE, consenting, may_profile, required_purposes
 
     out: set[tuple[str, str]] = set()
     if wanted.empty:
         return out
     n = ws.table(NBA)
-    keys = wanted[["action", "purpose", "channel"]].drop_duplicates()
-    for action, purpose, channel in keys.itertuples(index=False):
-        purpose, channel = _clean(purpose), _clean(channel)
-        t: ir.Table = may_profile(ws, n.filter(n.action == action).select("customer_id"))
+    base = n.filter(n.action.isin(sorted(set(wanted["action"])))).select("customer_id")
+    profiled = set(ws.engine.to_pandas(may_profile(ws, base))["customer_id"].astype(str))
+    consent: dict[tuple[str, ...], set[str]] = {}
+    for r in wanted[["customer_id", "action", "purpose", "channel"]].itertuples(index=False):
+        cid, purpose, channel = str(r.customer_id), _clean(r.purpose), _clean(r.channel)
+        if cid not in profiled:
+            continue
         need = purpose or CHANNEL_PURPOSE.get(channel or "")
-        t = gate(ws, t, need, channel) if need else not_blocked(ws, t)
-        ids = ws.engine.to_pandas(t)["customer_id"].astype(str)
-        out |= {(c, action) for c in ids}
+        if need:
+            key = tuple(sorted(required_purposes(need, channel)))
+            if key not in consent:
+                ok = consenting(ws, list(key))
+                consent[key] = set() if ok is None else set(ws.engine.to_pandas(
+                    ok.semi_join(base, "customer_id"))["customer_id"].astype(str))
+            if cid not in consent[key]:
+                continue
+        out.add((cid, r.action))
     return out
 
 
