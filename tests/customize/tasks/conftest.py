@@ -80,3 +80,21 @@ def tws(tmp_path) -> Iterator[Workspace]:
     fill(ws)
     yield ws
     ws.close()
+
+
+@pytest.fixture
+def tws_path(tmp_path):
+    """The same workspace, closed (for the CLI and the API), with tasks made at T0."""
+    import json
+
+    from idic.customize.tasks import stage
+    from idic.workspace import SETTINGS_FILE
+
+    path = tmp_path / "tasks-ws"
+    ws = Workspace.init(path)
+    ws.settings["tasks"] = {"members": {"retention": ["Chen Wei", "Dana Müller"]}}
+    (path / SETTINGS_FILE).write_text(json.dumps(ws.settings, indent=2))
+    fill(ws)
+    stage.run(ws, at=T0)
+    ws.close()
+    return path
