@@ -66,3 +66,18 @@ def test_demo_outcomes_recover_the_truth(small_demo: Path):
         assert lo <= truth["response_rate"][action] <= hi, (action, o)
     succ = sum(o == "success" for o in truth["closed"].values())
     assert sum(o["success"] for o in obs.values()) == succ
+
+
+def test_chart_names_a_leader_only_when_the_intervals_separate():
+    from idic.charts.tasks import response_figure
+
+    clear = outcomes.summarise({"retain": {"success": 80, "failure": 20},
+                                "win_back": {"success": 10, "failure": 90}})
+    fig = response_figure(clear)
+    assert fig.layout.title.text.startswith("retain tasks succeed most often (80%)")
+    assert list(fig.data[0].x) == ["retain<br>80 of 100", "win_back<br>10 of 100"]
+    assert fig.data[0].error_y.array[0] == pytest.approx(clear["retain"]["ci"][1] - 0.8)
+    close = outcomes.summarise({"retain": {"success": 2, "failure": 2},
+                                "win_back": {"success": 1, "failure": 3}})
+    assert response_figure(close).layout.title.text.startswith(
+        "No action is clearly ahead yet: the intervals of 8 closed tasks overlap")
