@@ -36,14 +36,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from idic.customize.nba.priors import ACTIONS as _NBA_ACTIONS
 from idic.errors import InputError
 
 if TYPE_CHECKING:
     from idic.workspace import Workspace
 
-#: the next best actions a task may carry (those of idic.customize.nba.priors)
-ACTIONS = ("retain", "win_back", "cross_sell", "up_sell", "service_recovery",
-           "reduce_cost_to_serve")
+#: the next best actions a task may carry: every action of next best action but dont_contact
+ACTIONS = tuple(a for a in _NBA_ACTIONS if a != "dont_contact")
 PRIORITIES = ("high", "normal", "low")
 ASSIGNMENTS = ("least_loaded", "round_robin")
 RULE_KEYS = frozenset({"action", "value_categories", "b2b", "min_expected_value", "min_clv"})
