@@ -51,10 +51,20 @@ def status_for(owner: str | None) -> str:
     return "open" if not owner or owner.startswith(QUEUE) else "assigned"
 
 
+def _rows(ws: Workspace, expr: Any) -> list[dict[str, Any]]:
+    """Rows as dicts, timestamps in UTC (Spark hands them back without a time zone)."""
+    rows = ws.engine.to_arrow(expr).to_pylist()
+    for r in rows:
+        for k, v in r.items():
+            if isinstance(v, datetime) and v.tzinfo is None:
+                r[k] = v.replace(tzinfo=UTC)
+    return rows
+
+
 def read_all(ws: Workspace) -> list[dict[str, Any]]:
     if not ws.engine.has_table(TABLE):
         return []
-    return ws.engine.to_arrow(ws.table(TABLE).order_by("task_id")).to_pylist()
+    return _rows(ws, ws.table(TABLE).order_by("task_id"))
 
 
 def write_all(ws: Workspace, rows: list[dict[str, Any]]) -> None:
@@ -83,7 +93,7 @@ def query(ws: Workspace, *, owner: str | None = None, status: str | None = None,
     t = t.order_by([t.due_at, t.task_id])
     if limit is not None:
         t = t.limit(limit, offset=offset)
-    return ws.engine.to_arrow(t).to_pylist(), total
+    return _rows(ws, t), total
 
 
 def get(ws: Workspace, task_id: str) -> dict[str, Any]:
@@ -91,7 +101,7 @@ def get(ws: Workspace, task_id: str) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     if ws.engine.has_table(TABLE):
         t = ws.table(TABLE)
-        rows = ws.engine.to_arrow(t.filter(t.task_id == tid)).to_pylist()
+        rows = _rows(ws, t.filter(t.task_id == tid))
     if not rows:
         raise NotFoundError(f"unknown task {tid!r}", hint="list them with `idic tasks list`")
     return rows[0]
