@@ -133,3 +133,14 @@ def test_no_nba_table_skips_and_keeps_tasks(tws):
     tws.engine.drop_table("next_best_action")
     assert "skipped" in stage.run(tws, at=T0)
     assert store.read_all(tws) == before
+
+
+def test_erasure_removes_the_customers_tasks_and_they_do_not_come_back(tws):
+    from idic.privacy.dsr import erase_subject
+
+    stage.run(tws, at=T0)
+    erase_subject(tws, customer_id="c1", files=False)
+    assert "c1" not in by_customer(tws) and set(by_customer(tws)) == {"c2", "c5"}
+    set_nba(tws, NBA)  # a stale next best action naming c1 again makes no task
+    res = stage.run(tws, at=T0 + timedelta(days=1))
+    assert "c1" not in by_customer(tws) and res["created"] == 0 and res["kept"] == 2
