@@ -145,8 +145,10 @@ def _update(ws: Workspace, tid: str, values: dict[str, Any]) -> None:
             out[k] = ibis.null(typ) if v is None else ibis.literal(v, type=typ)
         return out
 
-    ws.engine.update_where(TABLE, lambda t: (t.task_id == tid) & t.status.isin(ACTIVE),
-                           assign)
+    n = ws.engine.update_where(TABLE, lambda t: (t.task_id == tid) & t.status.isin(ACTIVE),
+                               assign)
+    if n == 0:  # closed by someone else between the read and the write
+        _check_active(get(ws, tid), "changed")
 
 
 def assign(ws: Workspace, task_id: str, owner: str, *, at: datetime | None = None
