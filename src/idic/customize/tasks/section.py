@@ -66,7 +66,8 @@ def tasks_section(ws: Workspace) -> Section:
             "action": a, "closed": o["closed"], "success": o["success"],
             "response_rate": o["response_rate"],
             "interval": f"{o['ci'][0]:.1%} - {o['ci'][1]:.1%}",
-            "reach_rate": o["reach_rate"], "value_realised": o["value_realised"]}
+            "reached": f"{o['reach_rate']:.1%} of closed tasks",
+            "value_realised": o["value_realised"]}
             for a, o in obs.items()])))
     else:
         s.bullets.append("No task closed yet: close them with `idic tasks close TASK_ID "
