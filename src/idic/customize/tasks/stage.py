@@ -109,14 +109,29 @@ def allowed(ws: Workspace, wanted: pd.DataFrame) -> set[tuple[str, str]]:
     return out
 
 
+def blocked_now(ws: Workspace, existing: list[dict[str, Any]]) -> set[str]:
+    """Customers of active tasks who are now restricted, objecting or erased."""
+    from idic.customize.gate import not_blocked
+
+    ids = {r["customer_id"] for r in existing if r["status"] in store.ACTIVE}
+    if not ids:
+        return set()
+    t = ws.table(store.TABLE)
+    t = t.filter(t.status.isin(store.ACTIVE)).select("customer_id").distinct()
+    ok = set(ws.engine.to_pandas(not_blocked(ws, t))["customer_id"].astype(str))
+    return ids - ok
+
+
 def _cancel(row: dict[str, Any], why: str, now: datetime) -> dict[str, Any]:
     return {**row, "status": "cancelled", "status_reason": why, "updated_at": now,
             "closed_at": now}
 
 
 def reconcile(existing: list[dict[str, Any]], nba: pd.DataFrame, ok: set[tuple[str, str]],
-              cfg: Config, now: datetime) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """The new ``tasks`` rows from the old ones and the current next best actions (pure)."""
+              cfg: Config, now: datetime, blocked: set[str] | frozenset[str] = frozenset()
+              ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The new ``tasks`` rows from the old ones and the current next best actions (pure);
+    ``blocked``: customers now restricted, objecting or erased."""
     rows = nba.to_dict("records")
     by_cust = {str(r["customer_id"]): {k: _clean(v) for k, v in r.items()} for r in rows}
     needs = {c: r for c, r in by_cust.items() if cfg.needs_person(r)}
@@ -134,7 +149,10 @@ def reconcile(existing: list[dict[str, Any]], nba: pd.DataFrame, ok: set[tuple[s
             out.append(r)
             continue
         cur = by_cust.get(r["customer_id"])
-        if cur is None:
+        if r["customer_id"] in blocked:
+            why = ("the customer is now restricted (art. 18), objects (art. 21) or was erased: "
+                   "the gates no longer allow it")
+        elif cur is None:
             why = "the customer has no next best action any more"
         elif cur["action"] != r["action"]:
             why = f"the next best action changed to {cur['action']}"
@@ -199,7 +217,8 @@ def run(ws: Workspace, *, at: datetime | None = None, **_opts: Any) -> dict[str,
     existing = store.read_all(ws)
     wanted = nba[[cfg.needs_person({k: _clean(v) for k, v in r.items()})
                   for r in nba.to_dict("records")]] if len(nba) else nba
-    rows, counts = reconcile(existing, nba, allowed(ws, wanted), cfg, now)
+    rows, counts = reconcile(existing, nba, allowed(ws, wanted), cfg, now,
+                             blocked_now(ws, existing) if existing else set())
     store.write_all(ws, rows)
     by_status = {s: sum(r["status"] == s for r in rows) for s in store.STATUSES}
     return {"tables": [store.TABLE], **counts, "tasks": len(rows), "by_status": by_status}
