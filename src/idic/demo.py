@@ -25,10 +25,13 @@ def run_demo(path: Path | str, *, customers: int = 20_000, seed: int = 42, engin
 
     path = Path(path)
     ws = Workspace.init(path, engine=engine)
+    from idic.customize.tasks.simulate import DEMO_MEMBERS
     from idic.datasets.demo_orders import MONEY_SETTINGS
 
-    # the generator books a few GB store orders in GBP (idic.money converts them)
-    ws.save_settings(demo=True, demo_seed=seed, demo_customers=customers, **MONEY_SETTINGS)
+    # the generator books a few GB store orders in GBP (idic.money converts them);
+    # the demo's reps work the follow-up tasks (docs/tasks.md)
+    ws.save_settings(demo=True, demo_seed=seed, demo_customers=customers, **MONEY_SETTINGS,
+                     tasks={"members": DEMO_MEMBERS})
     try:
         data_dir = path / "demo-data"
         say("generating demo data")
@@ -120,6 +123,11 @@ def run_demo(path: Path | str, *, customers: int = 20_000, seed: int = 42, engin
             got = pilot_vs_truth(ws, data_dir)
             if got is not None:
                 stages["customize"].setdefault("truth_comparison", {})["pilot cash flow"] = got
+        if stages.get("tasks", {}).get("tables"):
+            from idic.customize.tasks.simulate import simulate_outcomes
+
+            say("the reps work their tasks (simulated outcomes)")
+            stages["tasks"]["simulated"] = simulate_outcomes(ws, seed, data_dir)
         report = None
         try:
             from idic.measure.report import build_report

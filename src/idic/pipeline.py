@@ -41,6 +41,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("customize", "idic.customize.stage", (),
           "customer profile; audiences refreshed behind the consent gate; treatments"),
     Stage("nba", "idic.customize.nba.stage", (), "next best action per customer, behind the gates"),
+    Stage("tasks", "idic.customize.tasks.stage", (), "follow-up tasks for people from next best actions"),
     Stage("measure", "idic.measure.stage", ("orders",),
           "customer equity, return on customer, KPIs, cohorts"),
 )

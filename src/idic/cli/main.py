@@ -61,7 +61,8 @@ def _register_groups() -> None:
                          ("experiment", "idic.cli.experiment"), ("uplift", "idic.cli.uplift"),
                          ("nba", "idic.cli.nba"),
                          ("pilot", "idic.cli.pilot"),
-                         ("currency", "idic.cli.currency")):
+                         ("currency", "idic.cli.currency"),
+                         ("tasks", "idic.cli.tasks")):
         try:
             sub = importlib.import_module(module).app
         except (ImportError, AttributeError):  # a stage not built yet

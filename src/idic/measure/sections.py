@@ -524,12 +524,13 @@ SECTIONS: dict[str, Callable[..., Section]] = {
     "audiences": _lazy("idic.customize.section", "audiences_and_campaigns"),
     "experiments": _lazy("idic.customize.experiments.section", "experiments"),
     "nba": _lazy("idic.customize.nba.section", "next_best_action"),
+    "tasks": _lazy("idic.customize.tasks.section", "tasks_section"),
 }
 #: the sections whose builder takes the workspace's ``currency``
 TAKES_CURRENCY = {"summary", "actions", "value", "accounts", "voice", "network"}
 #: the report's sections, in order
 REPORT = ("summary", "actions", "value", "needs", "cohorts", "journeys", "identification",
-          "accounts", "voice", "network", "treatments", "experiments", "nba")
+          "accounts", "voice", "network", "treatments", "experiments", "nba", "tasks")
 
 
 def all_sections(ws: Workspace, *, compute: bool = False) -> list[Section]:

@@ -22,7 +22,7 @@ from idic.service.prepared import Prepared
 _NOT_DERIVED = frozenset({"customers", "identity_map", "identity_links", "identity_lineage",
                           "audit_log", "tombstones", "ingest_log", "quarantine",
                           "ingest_warnings", "touchpoints", "journeys", "account_contacts",
-                          "account_orders", "account_journeys"})
+                          "account_orders", "account_journeys", "tasks"})
 VALUE_TABLES = ("rfm", "abc", "value", "clv")
 GOLDEN_FIELDS = ("customer_id", "email", "phone", "first_name", "last_name", "birth_date",
                  "address", "postcode", "city", "country")
@@ -144,6 +144,10 @@ def profile(ws, customer_id: str, *, recent: int = 20) -> dict[str, Any] | None:
         from idic.customize.nba.stage import for_customer
 
         out["next_best_action"] = for_customer(ws, customer_id)
+    if "tasks" in have:  # follow-up tasks for people (the tasks stage)
+        from idic.customize.tasks.view import for_customer as tasks_of
+
+        out["tasks"] = tasks_of(ws, customer_id)
     return out
 
 

@@ -39,7 +39,8 @@ PAGES = (("overview", "Overview", "/dashboard"), ("customers", "Customers", "/da
          ("journeys", "Journeys", "/dashboard/journeys"), ("voice", "Voice", "/dashboard/voice"),
          ("network", "Network", "/dashboard/network"),
          ("audiences", "Audiences", "/dashboard/audiences"),
-         ("experiments", "Experiments", "/dashboard/experiments"))
+         ("experiments", "Experiments", "/dashboard/experiments"),
+         ("tasks", "Tasks", "/dashboard/tasks"))
 
 
 @lru_cache(maxsize=1)
@@ -229,6 +230,7 @@ SECTION_PAGES = (
     ("voice", "/dashboard/voice", ("voice",), "Voice of the customer"),
     ("network", "/dashboard/network", ("network",), "Roles and networks"),
     ("experiments", "/dashboard/experiments", ("experiments",), "Experiments"),
+    ("tasks", "/dashboard/tasks", ("tasks",), "Follow-up tasks"),
     ("audiences", "/dashboard/audiences", ("audiences", "treatments"),
      "Audiences and campaigns"),
 )

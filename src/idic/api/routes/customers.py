@@ -37,6 +37,10 @@ def mask_profile(p: dict[str, Any], role: str, secret: bytes) -> dict[str, Any]:
         acc = mask_row(p["account"], role, secret, ok)
         out["account"] = acc if role in ("admin", "privacy") else {
             k: v for k, v in acc.items() if k != "evidence"}
+    if p.get("tasks"):  # follow-up tasks: the rep's note is free text, for those who work them
+        out["tasks"] = [mask_row({k: v for k, v in r.items() if k != "note"
+                                  or role in ("admin", "privacy", "marketer")}, role, secret, ok)
+                        for r in p["tasks"]]
     if role == "analyst":
         out["consents"] = {"current": [mask_row(r, role, secret) for r in
                                        p["consents"]["current"]], "history": []}

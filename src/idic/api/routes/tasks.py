@@ -1,0 +1,112 @@
+"""Follow-up tasks for people: list (analyst, marketer, admin; contact details masked by
+role), assign and close (marketer, admin: the people who work the tasks). Every change is
+in the audit log."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from idic.api.auth import Principal, require_role
+from idic.api.schemas import PRINTABLE
+
+router = APIRouter(prefix="/v1", tags=["tasks"])
+READ = ("admin", "analyst", "marketer")
+WORK = ("admin", "marketer")
+TASK_ID = Path(..., pattern=r"^tsk_[0-9a-f]{16}$", max_length=20,
+               description="Task id (tsk_ and 16 hex digits)")
+_NOTE = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
+
+
+class Assign(BaseModel):
+    owner: str = Field(..., min_length=1, max_length=100, pattern=PRINTABLE,
+                       description="A person (tasks.members, an account owner) or "
+                                   "queue:<team>")
+
+
+class Close(BaseModel):
+    outcome: Literal["success", "failure", "no_answer", "declined"]
+    value: float | None = Field(None, ge=-1e9, le=1e9, allow_inf_nan=False,
+                                description="Value realised, workspace currency")
+    note: str | None = Field(None, max_length=2000, pattern=_NOTE)
+
+
+def _state_error(e: Exception) -> HTTPException:
+    return HTTPException(409, str(e))
+
+
+@router.get("/tasks", summary="Follow-up tasks (filters, paging; due first)")
+async def list_tasks(request: Request,
+                     principal: Principal = Depends(require_role(*READ)),
+                     owner: str | None = Query(None, max_length=100, pattern=PRINTABLE),
+                     status: Literal["open", "assigned", "done", "cancelled"] | None = None,
+                     customer_id: str | None = Query(None, max_length=200, pattern=PRINTABLE),
+                     action: str | None = Query(None, max_length=40, pattern=r"^[a-z_]+$"),
+                     limit: int = Query(100, ge=1, le=1000),
+                     offset: int = Query(0, ge=0, le=10**9)) -> dict[str, Any]:
+    from idic.customize.tasks import store, view
+
+    st = request.app.state.idic
+
+    def compute() -> dict[str, Any]:
+        with st.gate.use() as ws:
+            rows, total = store.query(ws, owner=owner, status=status, customer_id=customer_id,
+                                      action=action, limit=limit, offset=offset)
+            return {"tasks": view.masked(ws, rows, principal.role, st.secret),
+                    "total": total, "limit": limit, "offset": offset}
+
+    res = await run_in_threadpool(st.cached, ("tasks", principal.role, owner, status,
+                                              customer_id, action, limit, offset), compute)
+    st.audit_event(request, principal, "list_tasks",
+                   detail={"rows": len(res["tasks"]), "status": status})
+    return res
+
+
+@router.post("/tasks/{task_id}/assign", summary="Give a task to a person or a team queue",
+             responses={404: {"description": "unknown task"},
+                        409: {"description": "the task is closed"}})
+async def assign_task(body: Assign, request: Request, task_id: str = TASK_ID,
+                      principal: Principal = Depends(require_role(*WORK))) -> dict[str, Any]:
+    from idic.customize.tasks import store
+
+    st = request.app.state.idic
+
+    def work() -> dict[str, Any]:
+        with st.gate.use(write=True) as ws:
+            return store.assign(ws, task_id, body.owner)
+
+    try:
+        row = await run_in_threadpool(work)
+    except store.TaskStateError as e:
+        st.audit_event(request, principal, "task_assign", target=task_id, status=409)
+        raise _state_error(e) from None
+    st.audit_event(request, principal, "task_assign", target=task_id,
+                   detail={"owner": row["owner"], "previous_owner": row["previous_owner"]})
+    return store.jsonable(row)
+
+
+@router.post("/tasks/{task_id}/close", summary="Close a task with its outcome",
+             responses={404: {"description": "unknown task"},
+                        409: {"description": "the task is already closed"}})
+async def close_task(body: Close, request: Request, task_id: str = TASK_ID,
+                     principal: Principal = Depends(require_role(*WORK))) -> dict[str, Any]:
+    from idic.customize.tasks import store
+
+    st = request.app.state.idic
+
+    def work() -> dict[str, Any]:
+        with st.gate.use(write=True) as ws:
+            return store.close(ws, task_id, body.outcome, value=body.value, note=body.note)
+
+    try:
+        row = await run_in_threadpool(work)
+    except store.TaskStateError as e:
+        st.audit_event(request, principal, "task_close", target=task_id, status=409)
+        raise _state_error(e) from None
+    st.audit_event(request, principal, "task_close", target=task_id,
+                   detail={"outcome": row["outcome"], "value_realised": row["value_realised"],
+                           "note_chars": len(row["note"] or "")})
+    return store.jsonable(row)
