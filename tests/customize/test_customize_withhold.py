@@ -69,3 +69,24 @@ def test_withhold_without_any_block_removes_nothing(ws) -> None:
     before = {t: ws.engine.count(t) for t in PROFILING_TABLES if ws.engine.has_table(t)}
     assert withhold_blocked(ws) == {}
     assert {t: ws.engine.count(t) for t in before} == before
+
+
+def test_objection_cancels_open_tasks_at_once_and_keeps_closed_ones(ws) -> None:
+    t = ws.table("tasks")
+    active = t.filter(t.status.isin(["open", "assigned"]))
+    cid = active.order_by("task_id").limit(1).to_pyarrow()["customer_id"][0].as_py()
+    mine = ws.engine.to_pandas(t.filter(t.customer_id == cid))
+    n_active = int(mine.status.isin(["open", "assigned"]).sum())
+    others = ws.engine.to_pandas(t.filter(t.customer_id != cid)).sort_values("task_id")
+    assert n_active >= 1
+    row = rights.record(ws, cid, "objection")
+    assert row["tasks_cancelled"] == n_active
+    after = ws.engine.to_pandas(t.filter(t.customer_id == cid)).set_index("task_id")
+    for r in mine.itertuples():
+        got = after.loc[r.task_id]
+        if r.status in ("open", "assigned"):
+            assert got.status == "cancelled" and got.status_reason == "objection recorded"
+        else:
+            assert got.status == r.status  # history kept
+    rest = ws.engine.to_pandas(t.filter(t.customer_id != cid)).sort_values("task_id")
+    assert rest.status.tolist() == others.status.tolist()

@@ -29,7 +29,8 @@ def record(ws, customer_id: str, right: str, *, status: str = "active",
            reason: str | None = None, at: datetime | None = None) -> dict:
     """Append one restriction/objection record (or its lifting); returns it. An active one
     also removes the customer's rows from the profiling tables at once (``withheld``: rows
-    removed per table); a lifting brings them back at the next run."""
+    removed per table) and cancels their open follow-up tasks (``tasks_cancelled``); a
+    lifting brings them back at the next run."""
     from idic.suggest import unknown_name
 
     if right not in RIGHTS:
@@ -46,8 +47,10 @@ def record(ws, customer_id: str, right: str, *, status: str = "active",
     eng.append(RESTRICTIONS, pa.Table.from_pylist([row], schema=SCHEMA))
     if status == "active":  # takes effect now, not at the next run
         from idic.customize.gate import withhold_blocked
+        from idic.customize.tasks.store import cancel_for_customer
 
-        return {**row, "withheld": withhold_blocked(ws)}
+        cancelled = cancel_for_customer(ws, row["customer_id"], f"{right} recorded")
+        return {**row, "withheld": withhold_blocked(ws), "tasks_cancelled": cancelled}
     return row
 
 

@@ -184,6 +184,24 @@ def close(ws: Workspace, task_id: str, outcome: str, *, value: Any = None,
     return {**row, **new}
 
 
+def cancel_for_customer(ws: Workspace, customer_id: str, why: str, *,
+                        at: datetime | None = None) -> int:
+    """Cancel the customer's active tasks at once (a restriction or objection was recorded);
+    closed tasks stay as they are. Returns how many were cancelled."""
+    if not ws.engine.has_table(TABLE):
+        return 0
+    now = at or datetime.now(UTC)
+
+    def values(t: Any) -> dict[str, Any]:
+        return {"status": ibis.literal("cancelled", type=t.status.type()),
+                "status_reason": ibis.literal(why, type=t.status_reason.type()),
+                "updated_at": ibis.literal(now, type=t.updated_at.type()),
+                "closed_at": ibis.literal(now, type=t.closed_at.type())}
+
+    return ws.engine.update_where(
+        TABLE, lambda t: (t.customer_id == customer_id) & t.status.isin(ACTIVE), values)
+
+
 def jsonable(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()
             if k != "seq"}
