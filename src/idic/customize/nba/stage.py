@@ -13,14 +13,13 @@ computed reason (:func:`idic.customize.gate.may_profile`). Writes ``next_best_ac
 from __future__ import annotations
 
 import json
-import math
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from idic.customize.nba.decide import choose
 from idic.customize.nba.priors import CONTACT_ACTIONS, DEFAULT_PRIORS, Prior, measured
+from idic.customize.nba.vector import ORDER, Layers, uplift_of
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -32,14 +31,16 @@ TABLE = "next_best_action"
 SCHEMA = pa.schema([("customer_id", pa.string()), ("action", pa.string()),
                     ("expected_value", pa.float64()), ("reason", pa.string()),
                     ("channel", pa.string()), ("purpose", pa.string()),
-                    ("uplift_source", pa.string()), ("alternatives", pa.string())])
+                    ("uplift_source", pa.string()), ("alternatives", pa.string()),
+                    ("uplift", pa.float64()), ("cost", pa.float64()),
+                    ("unconstrained_action", pa.string())])
 
 
 def _ids(ws: Workspace, t: ir.Table) -> set[str]:
     return set(ws.engine.to_pandas(t.select("customer_id"))["customer_id"].astype(str))
 
 
-def inputs(ws: Workspace) -> pd.DataFrame | None:
+def inputs_expr(ws: Workspace) -> ir.Table | None:
     """One row per customer: the profile, the cost to serve and the top recommendation."""
     from idic.customize.profile import PROFILE_TABLE, write_profile
 
@@ -57,8 +58,15 @@ def inputs(ws: Workspace) -> pd.DataFrame | None:
         t = t.left_join(r.select("customer_id", rec_item=r.item.cast("string"),
                                  rec_score=r.score.cast("float64")),
                         "customer_id").drop("customer_id_right")
-    t = t.mutate(**{c: t[c].cast("float64") for c in t.columns if t[c].type().is_decimal()})
-    df = eng.to_pandas(t)
+    return t.mutate(**{c: t[c].cast("float64") for c in t.columns if t[c].type().is_decimal()})
+
+
+def inputs(ws: Workspace) -> pd.DataFrame | None:
+    """:func:`inputs_expr` as a DataFrame sorted by customer (the reference loop's input)."""
+    t = inputs_expr(ws)
+    if t is None:
+        return None
+    df = ws.engine.to_pandas(t)
     return df.sort_values("customer_id", kind="stable").reset_index(drop=True)
 
 
@@ -83,44 +91,57 @@ def allowed_sets(ws: Workspace, priors: dict[str, Prior], *, at: datetime
     return out, _ids(ws, may_profile(ws, base))
 
 
-def decide_all(ws: Workspace, *, at: datetime | None = None) -> list[dict[str, Any]]:
-    from idic.measure.sections import currency_of
+def with_flags(ws: Workspace, t: ir.Table, priors: dict[str, Prior], *, at: datetime
+               ) -> ir.Table:
+    """``t`` with ``profiled`` and ``allowed_<action>``: what the gates let through (the
+    same gates as :func:`allowed_sets`, as semi-joins in the engine)."""
+    from idic.customize.gate import gate, may_profile, not_blocked
+    from idic.customize.pressure import under_caps, workspace_caps
+    from idic.customize.profile import PROFILE_TABLE
 
-    df = inputs(ws)
-    if df is None:
-        return []
-    priors = measured(ws)
-    allowed, profiled = allowed_sets(ws, priors, at=at or datetime.now(UTC))
-    cur = currency_of(ws)
-    rows = []
-    for rec in df.to_dict("records"):
-        cid = str(rec["customer_id"])
-        row = {k: (None if isinstance(v, float) and math.isnan(v) else v)
-               for k, v in rec.items()}
-        d = choose(row, {a: cid in s for a, s in allowed.items()}, priors, cur,
-                   blocked=cid not in profiled)
-        p = priors.get(d.action)
-        src = (None if d.action == "dont_contact" or p is None
-               else (f"experiment {p.measured_by}" if p.measured_by else "prior"))
-        rows.append({"customer_id": cid, "action": d.action,
-                     "expected_value": round(float(d.expected_value), 2), "reason": d.reason,
-                     "channel": d.channel, "purpose": d.purpose, "uplift_source": src,
-                     "alternatives": json.dumps(d.alternatives)})
-    return rows
+    base = ws.table(PROFILE_TABLE).select("customer_id")
+    caps = workspace_caps(ws)
+    cols: dict[str, ir.Value] = {}
+    for action in ORDER:
+        p = priors[action]
+        g = gate(ws, base, p.purpose, p.channel) if p.purpose else not_blocked(ws, base)
+        if action in CONTACT_ACTIONS:
+            if p.purpose is None and p.channel in ("email", "sms"):  # the channel's purpose
+                g = gate(ws, g, "email_marketing" if p.channel == "email" else "sms_marketing")
+            g = under_caps(ws, g, p.channel, at, caps)
+        cols[f"allowed_{action}"] = t.customer_id.isin(g.customer_id)
+    cols["profiled"] = t.customer_id.isin(may_profile(ws, base).customer_id)
+    return t.mutate(**cols)
 
 
 def run(ws: Workspace, *, at: datetime | None = None, **_opts: Any) -> dict[str, Any]:
-    rows = decide_all(ws, at=at)
-    ws.engine.create_table(TABLE, pa.Table.from_pylist(rows, schema=SCHEMA))
-    return {"tables": [TABLE], **summary(rows)}
+    from idic.measure.sections import currency_of
+
+    eng = ws.engine
+    t = inputs_expr(ws)
+    if t is None:
+        eng.create_table(TABLE, pa.Table.from_pylist([], schema=SCHEMA))
+        return {"tables": [TABLE], **summary(ws)}
+    priors = measured(ws)
+    uplifts = {a: uplift_of(priors[a]) for a in ORDER}
+    t = with_flags(ws, t, priors, at=at or datetime.now(UTC))
+    with Layers(eng, t, priors, uplifts, currency_of(ws)) as layers:
+        eng.create_table(TABLE, layers.decided().order_by("customer_id"))
+    return {"tables": [TABLE], **summary(ws)}
 
 
-def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def summary(ws: Workspace) -> dict[str, Any]:
+    """Customers per action and the total expected value of the written table."""
     counts = {a: 0 for a in (*DEFAULT_PRIORS, "dont_contact")}
-    for r in rows:
-        counts[r["action"]] = counts.get(r["action"], 0) + 1
-    return {"customers": len(rows), "actions": counts,
-            "total_expected_value": round(sum(r["expected_value"] for r in rows), 2)}
+    t = ws.table(TABLE)
+    df = ws.engine.to_arrow(t.group_by("action").aggregate(
+        n=t.count(), ev=t.expected_value.sum(), cost=t.cost.sum())).to_pylist()
+    for r in df:
+        counts[r["action"]] = int(r["n"])
+    return {"customers": sum(counts.values()), "actions": counts,
+            "total_expected_value": round(sum(r["ev"] or 0.0 for r in df), 2),
+            "total_cost": round(sum(r["cost"] or 0.0 for r in df
+                                    if r["action"] != "dont_contact"), 2)}
 
 
 def for_customer(ws: Workspace, customer_id: str) -> dict[str, Any] | None:
@@ -132,6 +153,7 @@ def for_customer(ws: Workspace, customer_id: str) -> dict[str, Any] | None:
     if not rows:
         return None
     r = rows[0]
-    r["alternatives"] = json.loads(r.get("alternatives") or "[]")
+    alts = json.loads(r.get("alternatives") or "[]")
+    r["alternatives"] = sorted(alts, key=lambda a: (-a["expected_value"], a["action"]))
     return r
 
