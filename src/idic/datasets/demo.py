@@ -233,7 +233,7 @@ def generate(
     # a randomised win-back campaign: its own stream, one new file, uplifts into params.json
     winback, params["winback_campaign"] = dw.make_winback(
         rng_for(seed, dw.STREAM), people.segment, people.wallet, draw.churned,
-        list(dp.SEGMENTS))
+        list(dp.SEGMENTS), ids.rid)
     _write_csv(winback, out / dw.FILE)
     (out / TRUTH_FILES["params"]).write_text(json.dumps(params, indent=2, sort_keys=True) + "\n")
     manifest = DemoManifest(

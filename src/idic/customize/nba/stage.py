@@ -16,8 +16,11 @@ import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyarrow as pa
 
+from idic.customize.nba.allocate import Allocation, Limits, allocate, capacity_keys, limits_of
+from idic.customize.nba.campaigns import UPLIFT_TABLE, fit_all
 from idic.customize.nba.priors import CONTACT_ACTIONS, DEFAULT_PRIORS, Prior, measured
 from idic.customize.nba.vector import ORDER, Layers, uplift_of
 
@@ -114,7 +117,56 @@ def with_flags(ws: Workspace, t: ir.Table, priors: dict[str, Prior], *, at: date
     return t.mutate(**cols)
 
 
-def run(ws: Workspace, *, at: datetime | None = None, **_opts: Any) -> dict[str, Any]:
+def with_model_uplift(ws: Workspace, t: ir.Table, actions: list[str]) -> ir.Table:
+    """``t`` with ``model_up_<action>`` (the per-customer uplift of ``nba_uplift``)."""
+    if not actions:
+        return t
+    u = ws.table(UPLIFT_TABLE)
+    for a in actions:
+        ua = u.filter(u.action == a).select(_cid=u.customer_id, **{f"model_up_{a}": u.uplift})
+        t = t.left_join(ua, t.customer_id == ua._cid).drop("_cid")
+    return t
+
+
+def _allocate(ws: Workspace, layers: Layers, limits: Limits, priors: dict[str, Prior],
+              currency: str) -> tuple[ir.Table | None, Allocation]:
+    """Solve the allocation; the customers it moves off their best action as a table
+    (``customer_id, chosen, note``) exposed to the engine, or None."""
+    eng = ws.engine
+    pairs = eng.to_arrow(layers.pairs()).to_pandas()
+    _codes, cust = np.unique(pairs.customer_id.to_numpy(dtype=object), return_inverse=True)
+    alloc = allocate(cust, pairs.action.to_numpy(dtype=object), pairs.ev.to_numpy(float),
+                     pairs.cost.to_numpy(float), pairs.best.to_numpy(bool), limits, priors)
+    pairs["take"] = alloc.chosen
+    best = pairs[pairs.best].set_index("customer_id").action
+    got = pairs[pairs["take"]].set_index("customer_id").action
+    moved = best[got.reindex(best.index).fillna("dont_contact") != best]
+    if moved.empty:
+        return None, alloc
+    keys = capacity_keys(priors)
+    how = ("the allocation with the most total expected value under" if alloc.method == "exact"
+           else "the greedy allocation (expected value per cost first) under")
+    notes = []
+    for action in moved.to_numpy():
+        bits = []
+        if "budget" in alloc.binding:
+            bits.append(f"budget {limits.budget:,.0f} {currency}".rstrip())
+        bits += [f"{g} capacity {limits.capacity[g]:,}" for g in alloc.binding
+                 if g != "budget" and action in keys[g]]
+        notes.append(f"{how} {' and '.join(bits) or 'the limits'}")
+    table = pa.table({"customer_id": pa.array(moved.index.astype(str), pa.string()),
+                      "chosen": pa.array(got.reindex(moved.index).fillna("dont_contact")
+                                         .astype(str).tolist(), pa.string()),
+                      "note": pa.array(notes, pa.string())})
+    return eng.from_arrow(table, "_idic_nba_moved"), alloc
+
+
+def run(ws: Workspace, *, at: datetime | None = None, budget: Any = None,
+        capacity: Any = None, **_opts: Any) -> dict[str, Any]:
+    """Choose every customer's next best action and write ``next_best_action``.
+
+    ``budget`` (total cost) and ``capacity`` (``["call=200"]`` or ``{"email": 5000}``)
+    override ``nba.budget`` / ``nba.capacity`` of ``workspace.json``."""
     from idic.measure.sections import currency_of
 
     eng = ws.engine
@@ -123,11 +175,30 @@ def run(ws: Workspace, *, at: datetime | None = None, **_opts: Any) -> dict[str,
         eng.create_table(TABLE, pa.Table.from_pylist([], schema=SCHEMA))
         return {"tables": [TABLE], **summary(ws)}
     priors = measured(ws)
-    uplifts = {a: uplift_of(priors[a]) for a in ORDER}
+    fits = fit_all(ws)
+    uplifts = {a: uplift_of(priors[a]) if a not in fits else uplift_of(
+        priors[a], fits[a].model_note() if fits[a].used else None,
+        fits[a].average, fits[a].average_note()) for a in ORDER}
     t = with_flags(ws, t, priors, at=at or datetime.now(UTC))
-    with Layers(eng, t, priors, uplifts, currency_of(ws)) as layers:
-        eng.create_table(TABLE, layers.decided().order_by("customer_id"))
-    return {"tables": [TABLE], **summary(ws)}
+    t = with_model_uplift(ws, t, list(fits))
+    limits = limits_of(ws, budget, capacity, priors)
+    cur = currency_of(ws)
+    alloc = None
+    with Layers(eng, t, priors, uplifts, cur) as layers:
+        moved = None
+        if limits.active:
+            moved, alloc = _allocate(ws, layers, limits, priors, cur)
+        try:
+            eng.create_table(TABLE, layers.decided(moved).order_by("customer_id"))
+        finally:
+            if moved is not None:
+                eng.unstage("_idic_nba_moved")
+    out = {"tables": [TABLE, UPLIFT_TABLE], **summary(ws),
+           "uplift_models": {a: f.summary() for a, f in fits.items()}}
+    if limits.active and alloc is not None:
+        out["limits"] = limits.as_dict()
+        out["allocation"] = alloc.as_dict()
+    return out
 
 
 def summary(ws: Workspace) -> dict[str, Any]:

@@ -73,6 +73,12 @@ def uplift_of(p: Prior, model_note: str | None = None, average: float | None = N
                   model_note)
 
 
+def f64(x: float) -> ir.FloatingValue:
+    """A float64 literal that stays float64 in the engine (Ibis writes ``2.0``, which
+    DuckDB reads as DECIMAL(2,1); a cast from text cannot be elided)."""
+    return ibis.literal(repr(float(x))).cast("float64")
+
+
 def _num(t: ir.Table, c: str) -> ir.FloatingValue:
     if c not in t.columns:
         return ibis.null(dt.float64)
@@ -188,7 +194,7 @@ def scored(b: ir.Table, priors: dict[str, Prior], uplifts: dict[str, Uplift],
             up = mu.fill_null(u.average)
             src = ibis.ifelse(mu.notnull(), MODEL, u.source)
         else:
-            up, src = ibis.literal(u.average, dt.float64), ibis.literal(u.source)
+            up, src = f64(u.average), ibis.literal(u.source)
         ev[a] = ibis.ifelse(b[f"cand_{a}"], up * b[f"stake_{a}"] - priors[a].cost,
                             ibis.null(dt.float64))
         cols[f"why_{a}"] = ibis.ifelse(b[f"cand_{a}"], why[a], null_s)
@@ -262,8 +268,7 @@ def decided(t: ir.Table, priors: dict[str, Prior], uplifts: dict[str, Uplift],
         return ibis.cases(*[(act == a, t[f"{prefix}_{a}"]) for a in ORDER],
                           else_=ibis.null(typ))
 
-    ev = ibis.cases(*[(act == a, t[f"ev_{a}"]) for a in ORDER],
-                    else_=ibis.literal(0.0, dt.float64)).cast("float64")
+    ev = ibis.cases(*[(act == a, t[f"ev_{a}"]) for a in ORDER], else_=f64(0.0))
     chan = {a: priors[a].channel for a in ORDER}
     purp = {a: priors[a].purpose for a in ORDER}
     return t.select(
@@ -278,9 +283,7 @@ def decided(t: ir.Table, priors: dict[str, Prior], uplifts: dict[str, Uplift],
         uplift_source=pick("src", "string"),
         alternatives=alternatives,
         uplift=pick("up", "float64"),
-        cost=ibis.cases(*[(act == a, ibis.literal(priors[a].cost, dt.float64))
-                          for a in ORDER], else_=ibis.literal(0.0, dt.float64))
-        .cast("float64"),
+        cost=ibis.cases(*[(act == a, f64(priors[a].cost)) for a in ORDER], else_=f64(0.0)),
         unconstrained_action=t.best,
     )
 
@@ -303,8 +306,30 @@ class Layers:
                                      self.names[1])
         return self
 
-    def decided(self, **kw: ir.Value) -> ir.Table:
-        return decided(self.scored, self.priors, self.uplifts, self.currency, **kw)
+    def decided(self, changes: ir.Table | None = None) -> ir.Table:
+        """The output; ``changes`` (``customer_id, chosen, note``) overrides the choice of
+        the customers the budget or a capacity moved off their best action."""
+        if changes is None:
+            return decided(self.scored, self.priors, self.uplifts, self.currency)
+        c = changes.select(_cid=changes.customer_id, _chosen=changes.chosen,
+                           _note=changes.note)
+        j = self.scored.left_join(c, self.scored.customer_id == c._cid).drop("_cid")
+        return decided(j, self.priors, self.uplifts, self.currency,
+                       chosen=ibis.ifelse(j._chosen.isnull(), j.best, j._chosen),
+                       constraint=j._note)
+
+    def pairs(self) -> ir.Table:
+        """The allowed candidates with a positive expected value, one row per (customer,
+        action): ``customer_id, action, ev, cost, best`` (the input of the allocation)."""
+        t = self.scored
+        parts = [t.filter(t[f"ok_{a}"]).select(
+            customer_id=t.customer_id, action=ibis.literal(a),
+            ev=t[f"ev_{a}"], cost=f64(self.priors[a].cost),
+            best=t.best == a) for a in ORDER]
+        out = parts[0]
+        for p in parts[1:]:
+            out = out.union(p)
+        return out
 
     def __exit__(self, *exc: object) -> None:
         for name in reversed(self.names):
