@@ -84,9 +84,16 @@ class CampaignFit:
     loss_average: float | None = None  # ... of the fold-wise average (one number)
 
     @property
+    def better(self) -> bool:
+        """Whether the model beat one number (the average) on held-out units."""
+        return (self.loss_model is not None and self.loss_average is not None
+                and self.loss_model < self.loss_average)
+
+    @property
     def used(self) -> bool:
-        """Whether the model's per-customer uplifts are used (it beat the average)."""
-        return len(self.predictions) > 0
+        """Whether per-customer uplifts are used: the model beat the average and scored
+        some of the workspace's customers."""
+        return self.better and len(self.predictions) > 0
 
     @property
     def name(self) -> str:
@@ -324,7 +331,7 @@ def fit(ws: Workspace, c: Campaign, *, seed: int = 0) -> CampaignFit:
             best = (loss, strength, oof)
     assert best is not None
     fitres.loss_model, fitres.c, oof = best
-    if not fitres.loss_model < fitres.loss_average:  # the model does not beat one number
+    if not fitres.better:  # the model does not beat one number
         return fitres
     full = _model(c.method, fitres.c).fit(x, y, t)
     ok = np.isfinite(oof)
