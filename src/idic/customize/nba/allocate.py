@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from idic.workspace import Workspace
 
 #: the exact integer program is solved up to this many (customer, action) pairs
-EXACT_PAIRS = 20_000
+EXACT_PAIRS = 5_000
 #: channel names accepted for ``--capacity`` beside the action names
 ALIASES = {"call": "call_centre", "phone": "call_centre", "calls": "call_centre",
            "mail": "email", "emails": "email"}
