@@ -187,6 +187,7 @@ def run(ws: Workspace, *, at: datetime | None = None, budget: Any = None,
     with Layers(eng, t, priors, uplifts, cur) as layers:
         moved = None
         if limits.active:
+            layers.materialise()
             moved, alloc = _allocate(ws, layers, limits, priors, cur)
         try:
             eng.create_table(TABLE, layers.decided(moved).order_by("customer_id"))

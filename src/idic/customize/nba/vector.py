@@ -28,7 +28,7 @@ import ibis.expr.types as ir
 
 from idic.customize.nba.decide import AT_RISK, LAPSED
 from idic.customize.nba.priors import WIN_BACK_ORDERS, Prior
-from idic.customize.nba.textfmt import fixed, money
+from idic.customize.nba.textfmt import fixed
 
 if TYPE_CHECKING:
     from idic.engine.base import Engine
@@ -107,25 +107,29 @@ def _join(*parts: ir.StringValue) -> ir.StringValue:
 def features(t: ir.Table) -> ir.Table:
     """Layer 1 (numbers): the cleaned inputs and, per action, ``cand_<a>`` and
     ``stake_<a>``."""
-    n = {c: _num(t, c) for c in NUMBERS}
-    f = {c: _flag(t, c) for c in FLAGS}
-    s = {c: _text(t, c) for c in TEXTS}
-    p_alive = n["p_alive"]
-    orders, revenue = n["orders"].fill_null(0.0), n["revenue"].fill_null(0.0)
-    rc, nc = n["recent_complaints"].fill_null(0.0), n["n_complaints"].fill_null(0.0)
-    base = t.select(
+    # step 0: the inputs cleaned (NaN and infinities are missing), one column each
+    c = t.select(
         customer_id=t.customer_id.cast("string"), profiled=_flag(t, "profiled"),
-        p_alive=p_alive, has_p=p_alive.notnull(), clv0=n["clv"].fill_null(0.0),
-        orders=orders, aov=ibis.ifelse(orders > 0, revenue / orders, 0.0),
-        complaints=_int(ibis.ifelse(rc != 0, rc, nc)),
-        lapsed=f["dormant"] | (p_alive.notnull() & (p_alive < LAPSED)),
-        ff=f["falling_frequency"], nd=f["nps_drop"], silent=f["silent_dissatisfied"],
-        score=n["rec_score"].fill_null(0.0), item=s["rec_item"], vc=s["value_category"],
-        unreal=n["unrealised_potential"].fill_null(0.0),
-        cts=n["cost_to_serve"].fill_null(0.0), cases=_int(n["n_cases"].fill_null(0.0)),
+        **{k: _num(t, k) for k in NUMBERS}, **{k: _flag(t, k) for k in FLAGS},
+        **{k: _text(t, k) for k in TEXTS},
         **{f"allowed_{a}": _flag(t, f"allowed_{a}") for a in ORDER},
         **{f"model_up_{a}": _num(t, f"model_up_{a}") for a in ORDER
-           if f"model_up_{a}" in t.columns})
+           if f"model_up_{a}" in t.columns}).view()
+    rc, nc = c.recent_complaints.fill_null(0.0), c.n_complaints.fill_null(0.0)
+    c = c.mutate(_complaints=ibis.ifelse(rc != 0, rc, nc),
+                 _cases=c.n_cases.fill_null(0.0)).view()
+    orders, revenue = c.orders.fill_null(0.0), c.revenue.fill_null(0.0)
+    base = c.select(
+        "customer_id", "profiled", "p_alive", *[f"allowed_{a}" for a in ORDER],
+        *[f"model_up_{a}" for a in ORDER if f"model_up_{a}" in c.columns],
+        has_p=c.p_alive.notnull(), clv0=c.clv.fill_null(0.0),
+        orders=orders, aov=ibis.ifelse(orders > 0, revenue / orders, 0.0),
+        complaints=_int(c._complaints),
+        lapsed=c.dormant | (c.p_alive.notnull() & (c.p_alive < LAPSED)),
+        ff=c.falling_frequency, nd=c.nps_drop, silent=c.silent_dissatisfied,
+        score=c.rec_score.fill_null(0.0), item=c.rec_item, vc=c.value_category,
+        unreal=c.unrealised_potential.fill_null(0.0),
+        cts=c.cost_to_serve.fill_null(0.0), cases=_int(c._cases)).view()
     b = base
     stake = {
         "retain": b.clv0,
@@ -150,41 +154,63 @@ def features(t: ir.Table) -> ir.Table:
                        for a in ORDER})
 
 
-def scored(b: ir.Table, priors: dict[str, Prior], uplifts: dict[str, Uplift],
-           currency: str) -> ir.Table:
-    """Layer 2 (on layer 1): per action ``why_<a>`` (the data behind it, in words),
-    ``up_<a>``, ``src_<a>``, ``ev_<a>`` and ``ok_<a>`` (an allowed candidate with a
-    positive expected value), and ``best``: the unconstrained choice."""
+def _why(b: ir.Table, currency: str) -> dict[str, ir.StringValue]:
+    """Per action, the data behind it in words (built in layer 3, for the chosen action
+    only: the engine evaluates a CASE branch on the rows that take it)."""
     null_s = ibis.null(dt.string)
+    cur = f" {currency}" if currency else ""
 
-    def m(x: ir.NumericValue) -> ir.StringValue:
-        return money(x, currency)
+    def m(col: str) -> ir.StringValue:
+        return txt(b, col) + cur
 
-    p2 = fixed(b.p_alive, 2, grouping=False)
+    p2 = txt(b, "p_alive", grouping=False)
     alive = ibis.ifelse(b.has_p, "P(alive) " + p2, null_s)
-    why = {
+    return {
         "retain": _join(
             ibis.ifelse(b.has_p, ibis.ifelse(b.p_alive < AT_RISK, "P(alive) fell to " + p2,
                                              alive), null_s),
-            "CLV " + m(b.clv0) + " at stake",
+            "CLV " + m("clv0") + " at stake",
             ibis.ifelse(b.ff, "falling purchase frequency", null_s),
             ibis.ifelse(b.nd, "NPS dropped", null_s)),
         "win_back": "lapsed (" + alive.fill_null("dormant") + "), "
-                    + _int(b.orders).cast("string") + " past orders of " + m(b.aov)
+                    + _int(b.orders).cast("string") + " past orders of " + m("aov")
                     + " on average",
         "cross_sell": "recommended " + b.item.fill_null("") + " (score "
-                      + fixed(b.score, 2, grouping=False) + "), average order " + m(b.aov),
-        "up_sell": b.vc.fill_null("") + " with unrealised potential " + m(b.unreal),
+                      + txt(b, "score", grouping=False) + "), average order " + m("aov"),
+        "up_sell": b.vc.fill_null("") + " with unrealised potential " + m("unreal"),
         "service_recovery": _join(
             ibis.ifelse(b.complaints != 0, b.complaints.cast("string") + " recent complaint"
                         + ibis.ifelse(b.complaints != 1, "s", ""), null_s),
             ibis.ifelse(b.silent, "silent dissatisfied", null_s),
-            ibis.ifelse(b.clv0 > 0, "CLV " + m(b.clv0), null_s)),
+            ibis.ifelse(b.clv0 > 0, "CLV " + m("clv0"), null_s)),
         "reduce_cost_to_serve": "value category "
                                 + ibis.ifelse(b.vc.isnull() | (b.vc == ""), "-", b.vc)
                                 + ", " + b.cases.cast("string")
-                                + " service cases, cost to serve " + m(b.cts),
+                                + " service cases, cost to serve " + m("cts"),
     }
+
+
+#: the numbers the reasons write (column: decimals)
+TEXT_NUMBERS = {"p_alive": 2, "clv0": 0, "aov": 0, "unreal": 0, "cts": 0, "score": 2,
+                **{f"stake_{a}": 0 for a in ORDER}, **{f"up_{a}": 3 for a in ORDER},
+                **{f"ev_{a}": 2 for a in ORDER}}
+
+
+def txt(t: ir.Table, col: str, *, grouping: bool = True) -> ir.StringValue:
+    """The text of the number ``t[col]``."""
+    return fixed(t[col], TEXT_NUMBERS[col], grouping=grouping)
+
+
+#: the layer-1 columns the reasons read (kept in layer 2)
+REASON_INPUTS = ("p_alive", "has_p", "clv0", "orders", "aov", "complaints", "ff", "nd",
+                 "silent", "score", "item", "vc", "unreal", "cts", "cases")
+
+
+def scored(b: ir.Table, priors: dict[str, Prior], uplifts: dict[str, Uplift],
+           currency: str = "") -> ir.Table:
+    """Layer 2 (on layer 1): per action ``up_<a>``, ``src_<a>``, ``ev_<a>`` and ``ok_<a>``
+    (an allowed candidate with a positive expected value), and ``best``: the unconstrained
+    choice."""
     cols: dict[str, ir.Value] = {}
     ev: dict[str, ir.Value] = {}
     for a in ORDER:
@@ -197,22 +223,37 @@ def scored(b: ir.Table, priors: dict[str, Prior], uplifts: dict[str, Uplift],
             up, src = f64(u.average), ibis.literal(u.source)
         ev[a] = ibis.ifelse(b[f"cand_{a}"], up * b[f"stake_{a}"] - priors[a].cost,
                             ibis.null(dt.float64))
-        cols[f"why_{a}"] = ibis.ifelse(b[f"cand_{a}"], why[a], null_s)
-        cols[f"up_{a}"] = up
-        cols[f"src_{a}"] = src
+        if u.model_note is not None and f"model_up_{a}" in b.columns:
+            cols[f"up_{a}"] = up  # (a constant uplift stays a literal of layer 3)
+            cols[f"src_{a}"] = src
         cols[f"ev_{a}"] = ev[a]
-    ok = {a: (b.profiled & b[f"cand_{a}"] & b[f"allowed_{a}"] & (ev[a] > 0)).fill_null(False)
-          for a in ORDER}
-    top = ibis.greatest(*[ibis.ifelse(ok[a], ev[a], ibis.null(dt.float64)) for a in ORDER])
-    best = ibis.cases(*[(ok[a] & (ev[a] == top), a) for a in sorted(ORDER)],
+    keep = ["customer_id", "profiled", *REASON_INPUTS,
+            *[f"{p}_{a}" for a in ORDER for p in ("cand", "stake", "allowed")]]
+    # (each step a view: the engine computes every column once, the SQL stays small)
+    e = b.select(*keep, **cols).view()
+    ok = {f"ok_{a}": (e.profiled & e[f"cand_{a}"] & e[f"allowed_{a}"] & (e[f"ev_{a}"] > 0))
+          .fill_null(False) for a in ORDER}
+    k = e.mutate(**ok).view()
+    top = ibis.greatest(*[ibis.ifelse(k[f"ok_{a}"], k[f"ev_{a}"], ibis.null(dt.float64))
+                          for a in ORDER])
+    g = k.mutate(_top=top).view()
+    best = ibis.cases(*[(g[f"ok_{a}"] & (g[f"ev_{a}"] == g._top), a) for a in sorted(ORDER)],
                       else_="dont_contact")
-    keep = ["customer_id", "profiled", *[f"{p}_{a}" for a in ORDER
-                                         for p in ("cand", "stake", "allowed")]]
-    return b.select(*keep, **cols, **{f"ok_{a}": ok[a] for a in ORDER}, best=best)
+    return g.mutate(best=best).drop("_top").view()
+
+
+def _up(t: ir.Table, a: str, u: Uplift) -> ir.FloatingValue:
+    return t[f"up_{a}"] if f"up_{a}" in t.columns else f64(u.average)
+
+
+def _src(t: ir.Table, a: str, u: Uplift) -> ir.StringValue:
+    return t[f"src_{a}"] if f"src_{a}" in t.columns else ibis.literal(u.source)
 
 
 def _note(t: ir.Table, a: str, u: Uplift) -> ir.StringValue:
-    up = fixed(t[f"up_{a}"], 3, grouping=False)
+    if f"up_{a}" not in t.columns:
+        return ibis.literal(f"uplift {u.average:.3f} from {u.source}: {u.note}")
+    up = txt(t, f"up_{a}", grouping=False)
     const = f" from {u.source}: {u.note}"
     if u.model_note is None:
         return "uplift " + up + const
@@ -230,14 +271,15 @@ def decided(t: ir.Table, priors: dict[str, Prior], uplifts: dict[str, Uplift],
     """Layer 3 (on layer 2): the output table. ``chosen`` (default: ``best``) is the action after the
     budget and capacities; ``constraint`` says why it differs from ``best``."""
     act = t.best if chosen is None else chosen.fill_null("dont_contact")
-    def m(x: ir.NumericValue) -> ir.StringValue:
-        return money(x, currency)
-
+    cur = f" {currency}" if currency else ""
+    why = _why(t, currency)
     reasons = []
     for a in ORDER:
-        r = (f"{a} because " + t[f"why_{a}"] + "; EV = "
-             + fixed(t[f"up_{a}"], 3, grouping=False) + " x " + m(t[f"stake_{a}"])
-             + f" - {_cost(priors[a].cost)} = " + fixed(t[f"ev_{a}"], 2)
+        r = (f"{a} because " + why[a] + "; EV = "
+             + (txt(t, f"up_{a}", grouping=False) if f"up_{a}" in t.columns
+                else ibis.literal(f"{uplifts[a].average:.3f}"))
+             + " x " + txt(t, f"stake_{a}") + cur
+             + f" - {_cost(priors[a].cost)} = " + txt(t, f"ev_{a}")
              + " (" + _note(t, a, uplifts[a]) + ")")
         reasons.append((act == a, r))
     gated = _join(*[ibis.ifelse(t[f"cand_{a}"] & ~t[f"allowed_{a}"], a, ibis.null(dt.string))
@@ -259,14 +301,10 @@ def decided(t: ir.Table, priors: dict[str, Prior], uplifts: dict[str, Uplift],
     alts = []
     for a in ORDER:
         js = (f'{{"action": "{a}", "expected_value": '
-              + fixed(t[f"ev_{a}"].round(2), 2, grouping=False) + ', "allowed": '
+              + txt(t, f"ev_{a}", grouping=False) + ', "allowed": '
               + ibis.ifelse(t[f"allowed_{a}"], "true", "false") + "}")
         alts.append(ibis.ifelse(t[f"cand_{a}"], js, ibis.null(dt.string)))
     alternatives = ibis.ifelse(t.profiled, "[" + _join(*alts) + "]", "[]")
-
-    def pick(prefix: str, typ: str) -> ir.Value:
-        return ibis.cases(*[(act == a, t[f"{prefix}_{a}"]) for a in ORDER],
-                          else_=ibis.null(typ))
 
     ev = ibis.cases(*[(act == a, t[f"ev_{a}"]) for a in ORDER], else_=f64(0.0))
     chan = {a: priors[a].channel for a in ORDER}
@@ -280,19 +318,22 @@ def decided(t: ir.Table, priors: dict[str, Prior], uplifts: dict[str, Uplift],
                            else_=ibis.null(dt.string)),
         purpose=ibis.cases(*[(act == a, ibis.literal(purp[a], dt.string)) for a in ORDER],
                            else_=ibis.null(dt.string)),
-        uplift_source=pick("src", "string"),
+        uplift_source=ibis.cases(*[(act == a, _src(t, a, uplifts[a])) for a in ORDER],
+                                 else_=ibis.null(dt.string)),
         alternatives=alternatives,
-        uplift=pick("up", "float64"),
+        uplift=ibis.cases(*[(act == a, _up(t, a, uplifts[a])) for a in ORDER],
+                          else_=ibis.null(dt.float64)),
         cost=ibis.cases(*[(act == a, f64(priors[a].cost)) for a in ORDER], else_=f64(0.0)),
         unconstrained_action=t.best,
     )
 
 
 class Layers:
-    """The choice as engine layers, each materialised (``Engine.stage``) before the next
-    is built on it: Ibis inlines nested expressions, and the text of the reasons refers to
-    each number many times (one query held 2.6 MB of SQL for six actions otherwise).
-    ``with Layers(eng, t, ...) as L: eng.create_table(name, L.decided())``."""
+    """The choice as one query in layers, each an Ibis ``view`` (a sub-query the engine
+    computes once) so that Ibis does not inline an expression into every use of it (one
+    query held 2.6 MB of SQL for six actions otherwise); layer 2 is materialised only when
+    the allocation reads it too. ``with Layers(eng, t, ...) as L:
+    eng.create_table(name, L.decided())``."""
 
     def __init__(self, eng: Engine, t: ir.Table, priors: dict[str, Prior],
                  uplifts: dict[str, Uplift], currency: str = "", *, tag: str = "nba") -> None:
@@ -301,10 +342,15 @@ class Layers:
         self.names = (f"_idic_{tag}_l1", f"_idic_{tag}_l2")
 
     def __enter__(self) -> Layers:
-        l1 = self.eng.stage(features(self.t), self.names[0])
-        self.scored = self.eng.stage(scored(l1, self.priors, self.uplifts, self.currency),
-                                     self.names[1])
+        self.staged: list[str] = []
+        self.scored = scored(features(self.t).view(), self.priors, self.uplifts,
+                             self.currency)
         return self
+
+    def materialise(self) -> None:
+        """Stage layer 2 (when it is read twice: the allocation's pairs, then the output)."""
+        self.scored = self.eng.stage(self.scored, self.names[1])
+        self.staged.append(self.names[1])
 
     def decided(self, changes: ir.Table | None = None) -> ir.Table:
         """The output; ``changes`` (``customer_id, chosen, note``) overrides the choice of
@@ -332,5 +378,5 @@ class Layers:
         return out
 
     def __exit__(self, *exc: object) -> None:
-        for name in reversed(self.names):
+        for name in reversed(self.staged):
             self.eng.unstage(name)
