@@ -30,7 +30,6 @@ def test_choice_on_spark_equals_duckdb(small_demo: Path, spark_workspace: Worksp
     eng = spark_workspace.engine
     eng.create_table("nba_in", data)
     with Layers(eng, eng.table("nba_in"), priors, up, "EUR") as layers:
-        layers.materialise()  # (the allocation's path: layer 2 staged on Spark)
         spark = eng.to_pandas(layers.decided()).set_index("customer_id")
     assert len(spark) == len(duck) == 999
     spark = spark.loc[duck.index]
