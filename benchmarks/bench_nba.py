@@ -5,7 +5,8 @@ columns the choice reads and the gates' answers (``profiled``, ``allowed_<action
 DuckDB table. idic (:class:`idic.customize.nba.vector.Layers`: three Ibis layers, the first
 two materialised, the third written as the table with reasons and alternatives JSON) runs
 against one hand-written DuckDB statement doing the same work (candidates, expected values,
-arg-max, reason text with DuckDB's ``format``, alternatives JSON) into a table. Both outputs
+arg-max, reason text with DuckDB's ``format``, alternatives JSON, the same eleven columns)
+into a table. Both outputs
 are checked equal (action and expected value of every customer). Goal: idic <= 1.5x the SQL.
 
     python benchmarks/bench_nba.py [--quick]
@@ -109,6 +110,10 @@ def hand_sql(src: str, dst: str) -> str:
         f"format('{{:.2f}}', round(ev_{a}, 2)) || ', \"allowed\": ' || CASE WHEN allowed_{a} "
         f"THEN 'true' ELSE 'false' END || '}}' END" for a in ORDER) + ") || ']' ELSE '[]' END")
     ev = "CASE action " + " ".join(f"WHEN '{a}' THEN ev_{a}" for a in ORDER) + " ELSE 0 END"
+    up = "CASE action " + " ".join(f"WHEN '{a}' THEN {P[a].uplift!r}::DOUBLE" for a in ORDER
+                                   ) + " END"
+    cost = "CASE action " + " ".join(f"WHEN '{a}' THEN {P[a].cost!r}::DOUBLE" for a in ORDER
+                                     ) + " ELSE 0::DOUBLE END"
     chan = "CASE action " + " ".join(f"WHEN '{a}' THEN '{P[a].channel}'" for a in ORDER
                                      if P[a].channel) + " END"
     purp = "CASE action " + " ".join(f"WHEN '{a}' THEN '{P[a].purpose}'" for a in ORDER
@@ -139,7 +144,8 @@ def hand_sql(src: str, dst: str) -> str:
            CASE action {reason} ELSE {idle} END AS reason,
            {chan} AS channel, {purp} AS purpose,
            CASE WHEN action <> 'dont_contact' THEN 'prior' END AS uplift_source,
-           {alts} AS alternatives
+           {alts} AS alternatives, {up} AS uplift, {cost} AS cost,
+           action AS unconstrained_action
     FROM a ORDER BY customer_id
     """
 
