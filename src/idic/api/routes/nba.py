@@ -52,7 +52,8 @@ async def customer_nba(request: Request,
     return row
 
 
-@router.get("/nba", summary="Next best actions, highest expected value first (paged)")
+@router.get("/nba", summary="Next best actions, highest expected value first (paged)",
+            responses={404: {"description": "The nba stage has not run yet"}})
 async def list_nba(request: Request,
                    action: Action | None = Query(None, description="Only this action"),
                    min_expected_value: float | None = Query(
