@@ -27,9 +27,12 @@ def test_choice_on_spark_equals_duckdb(small_demo: Path, spark_workspace: Worksp
         with Layers(ws.engine, ws.engine.from_arrow(data, "_nba_in"), priors, up,
                     "EUR") as layers:
             duck = ws.engine.to_pandas(layers.decided()).set_index("customer_id")
+            duck_pairs = len(ws.engine.to_arrow(layers.pairs()))
     eng = spark_workspace.engine
     eng.create_table("nba_in", data)
     with Layers(eng, eng.table("nba_in"), priors, up, "EUR") as layers:
+        layers.materialise()  # (the allocation's path: layer 2 staged, read twice)
+        assert len(eng.to_arrow(layers.pairs())) == duck_pairs > 148
         spark = eng.to_pandas(layers.decided()).set_index("customer_id")
     assert len(spark) == len(duck) == 999
     spark = spark.loc[duck.index]
