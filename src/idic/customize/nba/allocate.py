@@ -154,7 +154,7 @@ class Allocation:
     def as_dict(self) -> dict[str, Any]:
         return {"method": self.method, "total_expected_value": round(self.value, 2),
                 "total_cost": round(self.cost, 2),
-                "bound": None if self.bound is None else round(self.bound, 2),
+                "bound": None if self.bound is None else round(self.bound, 2) + 0.0,
                 "gap": None if self.gap is None else round(self.gap, 2),
                 "binding": self.binding}
 
