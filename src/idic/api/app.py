@@ -77,6 +77,9 @@ def create_app(workspace: Path | str, settings: ApiSettings | None = None) -> Fa
     from idic.api.routes import tasks as task_routes
 
     app.include_router(task_routes.router)
+    from idic.api.routes import nba as nba_routes
+
+    app.include_router(nba_routes.router)
     try:
         from idic.web.routes import router as web_router
     except ImportError:  # the dashboard is not built yet

@@ -234,7 +234,7 @@ def generate(
     # a randomised win-back campaign: its own stream, one new file, uplifts into params.json
     winback, params["winback_campaign"] = dw.make_winback(
         rng_for(seed, dw.STREAM), people.segment, people.wallet, draw.churned,
-        list(dp.SEGMENTS))
+        list(dp.SEGMENTS), ids.rid)
     _write_csv(winback, out / dw.FILE)
     # a checkout A/B test: its own stream, one new file, planted lift into params.json
     checkout, params["checkout_test"] = dc.make_checkout(

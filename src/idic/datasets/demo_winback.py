@@ -1,7 +1,8 @@
 """A randomised win-back campaign in the demo world, with uplift planted by segment and value.
 
 Drawn from its own stream (``rng_for(seed, 14)``) after every other file, into one new file
-(``winback_campaign.csv``), so every other generated file stays byte-identical. The lapsed
+(``winback_campaign.csv``), so every other generated file stays byte-identical. Each unit
+names the customer record it was mailed to (``source``, ``source_customer_id``). The lapsed
 customers (the generator's churned persons) are split at random, half to a win-back mailing
 (arm ``winback``) and half to a holdout (arm ``control``); ``reactivated`` (0/1) is drawn with
 
@@ -28,9 +29,27 @@ SEG_UPLIFT = {"bookworm": 0.02, "tech_enthusiast": 0.00, "home_maker": 0.08,
 TREATED_SHARE = 0.5
 
 
+def _record_keys(records: dict[str, pa.Array], idx: np.ndarray) -> tuple[list, list]:
+    """Per unit, the customer record the mailing list used: the person's record in the first
+    source (in ``records`` order) that has one (no random draw)."""
+    cols = {s: np.asarray(a.to_pylist(), dtype=object)[idx] for s, a in records.items()}
+    src: list[str | None] = [None] * len(idx)
+    rid: list[str | None] = [None] * len(idx)
+    for s, ids in cols.items():
+        for i, r in enumerate(ids):
+            if src[i] is None and r is not None:
+                src[i], rid[i] = s, r
+    return src, rid
+
+
 def make_winback(rng: np.random.Generator, segment: np.ndarray, wallet: np.ndarray,
-                 churned: np.ndarray, segment_names: list[str]) -> tuple[pa.Table, dict]:
-    """The campaign's unit rows and its truth (``segment`` indexes ``segment_names``)."""
+                 churned: np.ndarray, segment_names: list[str],
+                 records: dict[str, pa.Array] | None = None) -> tuple[pa.Table, dict]:
+    """The campaign's unit rows and its truth (``segment`` indexes ``segment_names``).
+
+    With ``records`` (per source, each person's record id or null), every unit also carries
+    the customer record it was mailed to (``source``, ``source_customer_id``, as orders do),
+    so the campaign can be joined to the workspace's customers; no random draw is added."""
     idx = np.flatnonzero(churned)
     seg = np.array(segment_names, dtype=object)[segment[idx]]
     w = wallet[idx]
@@ -40,8 +59,14 @@ def make_winback(rng: np.random.Generator, segment: np.ndarray, wallet: np.ndarr
     up = np.array([SEG_UPLIFT[s] + TIER_UPLIFT[t] for s, t in zip(seg, tier, strict=True)],
                   dtype=float)
     y = (rng.random(len(idx)) < base + treated * up).astype(np.int64)
+    keys: dict[str, pa.Array] = {}
+    if records is not None:
+        src, rid = _record_keys(records, idx)
+        keys = {"source": pa.array(src, pa.string()),
+                "source_customer_id": pa.array(rid, pa.string())}
     table = pa.table({
         "unit_id": [f"WB-{i + 1:06d}" for i in range(len(idx))],
+        **keys,
         "segment": pa.array(seg.tolist(), pa.string()),
         "value_tier": pa.array(tier.tolist(), pa.string()),
         "arm": pa.array(np.where(treated, "winback", "control").tolist(), pa.string()),

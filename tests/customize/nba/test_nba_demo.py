@@ -58,7 +58,7 @@ def test_ev_matches_a_hand_computation(small_demo: Path) -> None:
             hand = P[action].uplift * float(stake(r)) - P[action].cost
             assert nba.loc[cid, "expected_value"] == pytest.approx(hand, abs=0.006), (action, cid)
             assert f"{hand:,.2f}" in nba.loc[cid, "reason"]
-            assert "prior (no experiment yet)" in nba.loc[cid, "reason"]
+            assert "from prior: no experiment has measured" in nba.loc[cid, "reason"]
             checked += 1
     assert checked >= 10
 
@@ -148,8 +148,8 @@ def test_measured_uplift_replaces_the_prior(copy: Path) -> None:
         inp = stage.inputs(ws).set_index("customer_id")
     wb = nba[nba.action == "win_back"]
     assert len(wb) > 0
-    assert wb.reason.str.contains("measured by experiment 'win-back-2026-q3'").all()
-    assert (wb.uplift_source == "experiment win-back-2026-q3").all()
+    assert wb.reason.str.contains("from measured_average: experiment 'win-back-2026-q3'").all()
+    assert (wb.uplift_source == "measured_average").all()
     r = wb.iloc[0]
     i = inp.loc[r.customer_id]
     assert r.expected_value == pytest.approx(0.08 * 2 * i.revenue / i.orders - 2.0, abs=0.006)

@@ -40,6 +40,13 @@ def next_best_action(ws: Workspace) -> Section:
         "action": p.action, "uplift": p.uplift, "cost": p.cost,
         "source": f"experiment {p.measured_by}" if p.measured_by else p.source}
         for p in pri.values()])))
+    if "uplift_source" in t.columns:
+        chosen = t.filter(t.action != "dont_contact")
+        s.tables.append(("Where the chosen actions' uplifts came from (measured_model: "
+                         "per customer, from a campaign's uplift model)", eng.to_pandas(
+                             chosen.group_by(["action", "uplift_source"]).aggregate(
+                                 customers=chosen.count()).order_by(["action",
+                                                                     "uplift_source"]))))
     ex = eng.to_pandas(t.filter(t.action != "dont_contact").order_by(
         t.expected_value.desc()).select("action", "reason").limit(5))
     s.bullets.extend(ex.reason.tolist())
