@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from idic.workspace import Workspace
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # pytest-xdist's workers start with COLUMNS=80 and LINES=24 (execnet), which makes the
+    # CLI's Rich console wrap where a pipe would not: run as a plain pytest process does
+    for _var in ("COLUMNS", "LINES"):
+        os.environ.pop(_var, None)
+
+from idic.workspace import Workspace  # (imported after the environment is set)
 
 
 @pytest.fixture

@@ -124,8 +124,9 @@ def test_model_uplift_captures_more_planted_value_under_a_budget(demo: dict) -> 
             res = stage.run(ws, budget=150)
             assert res["total_cost"] <= 150
             got[label] = _planted_total(ws)
-    # measured on this demo: 790.63 vs 777.60 EUR (docs/nba.md)
-    assert got["model"] > got["average"] + 10
+    # measured on this demo: 808.53 vs 798.75 EUR (docs/nba.md; 790.63 vs 777.60 before the
+    # demo's GBP orders were converted and its pilot's orders loaded)
+    assert got["model"] > got["average"] + 5
 
 
 def test_bad_campaigns_are_clear_errors(demo: dict) -> None:

@@ -68,16 +68,26 @@ def test_changed_action_cancels_the_old_task_with_a_reason(tws):
 
 def test_a_new_objection_or_restriction_cancels_open_tasks(tws):
     stage.run(tws, at=T0)
-    rights.record(tws, "c5", "objection", at=T0 + timedelta(minutes=1))
-    rights.record(tws, "c2", "restriction", at=T0 + timedelta(minutes=1))
+    # recorded through the rights API: cancelled at once
+    assert rights.record(tws, "c5", "objection", at=T0 + timedelta(minutes=1))[
+        "tasks_cancelled"] == 1
+    got = by_customer(tws)
+    assert got["c5"]["status"] == "cancelled"
+    assert got["c5"]["status_reason"] == "objection recorded"
+    # written to the ledger another way (a restored or bulk-loaded ledger): the stage cancels
+    import pyarrow as pa
+
+    tws.engine.append(rights.RESTRICTIONS, pa.Table.from_pylist([{
+        "customer_id": "c2", "right": "restriction", "status": "active",
+        "recorded_at": T0 + timedelta(minutes=1), "reason": None}], schema=rights.SCHEMA))
     set_nba(tws, NBA)  # even if the next best actions still named them (a stale table)
     res = stage.run(tws, at=T0 + timedelta(hours=1))
     got = by_customer(tws)
-    assert res["cancelled"] == 2 and res["created"] == 0 and res["gated"] == 5
-    for c in ("c5", "c2"):
-        assert got[c]["status"] == "cancelled"
-        assert got[c]["status_reason"].startswith("the customer is now restricted (art. 18), "
-                                                  "objects (art. 21) or was erased")
+    assert res["cancelled"] == 1 and res["created"] == 0 and res["gated"] == 5
+    assert got["c5"]["status_reason"] == "objection recorded"  # untouched since
+    assert got["c2"]["status"] == "cancelled"
+    assert got["c2"]["status_reason"].startswith("the customer is now restricted (art. 18), "
+                                                 "objects (art. 21) or was erased")
     assert got["c1"]["status"] == "assigned"
 
 
