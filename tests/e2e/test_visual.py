@@ -19,7 +19,8 @@ SCREENS = Path(os.environ.get("IDIC_SCREENS", Path(__file__).parents[2] / "test-
 WIDTH = 1400
 DASHBOARD = (("overview", "/dashboard"), ("value", "/dashboard/value"),
              ("journeys", "/dashboard/journeys"), ("customers", "/dashboard/customers"),
-             ("customer-360", "/dashboard/customer"))
+             ("customer-360", "/dashboard/customer"), ("experiments", "/dashboard/experiments"),
+             ("tasks", "/dashboard/tasks"))
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} is absent: apt-get install chromium")
@@ -131,7 +132,9 @@ def rendered(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict
             ("overview", "/dashboard", ("summary", "actions", "cohorts", "identification"),
              "Overview"),
             ("value", "/dashboard/value", ("value",), "Value"),
-            ("journeys", "/dashboard/journeys", ("journeys",), "Journeys")):
+            ("journeys", "/dashboard/journeys", ("journeys",), "Journeys"),
+            ("experiments", "/dashboard/experiments", ("experiments",), "Experiments"),
+            ("tasks", "/dashboard/tasks", ("tasks",), "Follow-up tasks")):
         secs = render_sections([by_key[k] for k in keys if k in by_key])
         pages[url] = _render("page.html", title=title, active=name, sections=secs,
                              role="admin").body.decode()

@@ -58,7 +58,9 @@ def effects_figure(results: Mapping[str, Mapping[str, Any]], *, relative: bool =
         xaxis_title=("change against control (%)" if relative
                      else "difference against control (metric units)"),
         xaxis_tickformat="+.0%" if relative else None,
-        yaxis={"autorange": "reversed", "type": "category"}, margin={"l": 320})
+        yaxis={"autorange": "reversed", "type": "category",
+               "title": {"text": "experiment: variant vs control (metric)"}},
+        margin={"l": 320})
     return fig
 
 
