@@ -25,7 +25,7 @@ HEADER = (f"{'data':8} {'national id':11} | {'method':12} {'P':>6} {'R':>6} {'F1
 
 def _line(name: str, nid: bool, method: str, q: dict) -> str:
     return (f"{name:8} {'yes' if nid else 'no':11} | {method:12} {q['precision']:6.3f} "
-            f"{q['recall']:6.3f} {q['f1']:6.3f} {q['exact_customers']:6.1%} "
+            f"{q['recall']:6.4f} {q['f1']:6.4f} {q['exact_customers']:6.1%} "
             f"{q['seconds']:7.2f}")
 
 

@@ -31,7 +31,9 @@ def test_febrl4_link_f1(workspace, add_identities) -> None:
     run(workspace)
     q = evaluate_workspace(workspace.engine, truth(t))
     print("FEBRL4", q)
-    assert q["f1"] >= 0.985 and q["precision"] >= 0.995  # measured 0.990 (no national id)
+    # no national id: measured F1 0.9901, recall 0.9804, precision 1.0 (0.9899 before the
+    # two blocking rules proposing swapped names and a replaced first name with a typo)
+    assert q["f1"] >= 0.99 and q["recall"] >= 0.9802 and q["precision"] >= 0.995, q
 
 
 def test_customer_ids_persist_when_new_records_arrive(workspace, add_identities,

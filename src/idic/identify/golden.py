@@ -81,18 +81,23 @@ def golden_records(recs: ir.Table, id_map: ir.Table,
     """The ``customers`` table expression from prepared records and ``identity_map``."""
     sv = survivorship or Survivorship()
     sv.validate()
-    m = id_map.select(mrid=id_map.source.concat(":", id_map.source_record_id),
-                      customer_id=id_map.customer_id)
-    r = recs.join(m, recs.rid == m.mrid)
+    # joined on the two key columns (no "source:id" string built per record)
+    m = id_map.select(_m_s="source", _m_r="source_record_id", customer_id=id_map.customer_id)
+    r = recs.join(m, [recs.source == m._m_s, recs.source_record_id == m._m_r])
     r = r.mutate(prio=_priority(r.source, sv.source_priority),
                  seen=ibis.coalesce(r.last_seen, r.first_seen))
-    # the rule of each attribute is known here: its first sort key (k1) is built per
-    # attribute, value frequencies are counted only for the most_frequent ones
-    longs = []
+    stats = r.group_by("customer_id").agg(
+        n_records=r.rid.count(), n_sources=r.source.nunique(),
+        first_seen=r.first_seen.min(), last_seen=r.last_seen.max())
+    out = stats
+    # one winner per attribute and customer, each ranked on its own (six sorts of the
+    # records having the attribute, joined on customer_id: cheaper than one sort of their
+    # union by customer and attribute and a pivot of it); the rule of each attribute is
+    # known here: its first sort key (k1) is built per attribute, value frequencies are
+    # counted only for the most_frequent ones
     for attr in DEFAULT_RULES:
         part = r.filter(r[attr].notnull()).select(
-            "customer_id", "rid", "source", "seen", "prio",
-            attribute=ibis.literal(attr), value=r[attr].cast("string"))
+            "customer_id", "rid", "source", "seen", "prio", value=r[attr].cast("string"))
         rule = sv.rules.get(attr, "most_recent")
         if rule == "most_frequent":
             freq = part.group_by(["customer_id", "value"]).agg(freq=part.rid.count())
@@ -102,26 +107,16 @@ def golden_records(recs: ir.Table, id_map: ir.Table,
             part = part.mutate(k1=part.prio.cast("int64"))
         else:
             part = part.mutate(k1=ibis.literal(0, "int64"))
-        longs.append(part)
-    lg = ibis.union(*longs)
-    seen_key = lg.seen.isnull().cast("int32")
-    w = ibis.row_number().over(group_by=["customer_id", "attribute"],
-                               order_by=[lg.k1, seen_key, ibis.desc(lg.seen), lg.prio, lg.rid])
-    win = lg.mutate(rk=w).filter(lambda t: t.rk == 0)
-
-    stats = r.group_by("customer_id").agg(
-        n_records=r.rid.count(), n_sources=r.source.nunique(),
-        first_seen=r.first_seen.min(), last_seen=r.last_seen.max())
-    aggs = {}
-    for attr in DEFAULT_RULES:
-        pick = win.attribute == attr
-        aggs[attr] = win.value.max(where=pick)
-        aggs[f"{attr}_source"] = win.source.max(where=pick)
-        aggs[f"{attr}_at"] = win.seen.max(where=pick)
+        w = ibis.row_number().over(group_by="customer_id",
+                                   order_by=[part.k1, part.seen.isnull().cast("int32"),
+                                             ibis.desc(part.seen), part.prio, part.rid])
+        win = part.mutate(rk=w).filter(lambda t: t.rk == 0)
+        sel = {f"_w_{attr}": win.customer_id, attr: win.value, f"{attr}_source": win.source,
+               f"{attr}_at": win.seen}
         if attr == "address":
-            aggs["_address_rid"] = win.rid.max(where=pick)
-    wide = win.group_by("customer_id").agg(**aggs)
-    out = stats.left_join(wide, "customer_id")
+            sel["_address_rid"] = win.rid
+        win = win.select(**sel)
+        out = out.left_join(win, out.customer_id == win[f"_w_{attr}"]).drop(f"_w_{attr}")
     blk = recs.select("rid", *[(recs[c]).name(f"_b_{c}") for c in ADDRESS_BLOCK])
     out = out.left_join(blk, out._address_rid == blk.rid)
     # records without any address: take the block from the most recent record of the customer

@@ -43,6 +43,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from idic.engine import Engine
+from idic.identify import _backend
 from idic.identify.graph import _first_names_disagree, _names, _near
 
 log = logging.getLogger(__name__)
@@ -83,12 +84,16 @@ def training_pairs(engine: Engine, id_edges: ir.Table, values: ir.Table, guarded
     """Labelled pairs for m (identifier links without the name-selected ``+name`` ones, plus
     :func:`readmitted_pairs`) and a report on how representative the identifier links were."""
     clean = id_edges.filter(~id_edges.id_type.endswith("+name")).select("rid_l", "rid_r")
-    back = readmitted_pairs(values, guarded, recs)
+    # the re-admitted pairs (a self-join of the guarded values) are computed once: counted,
+    # then added to the labels
+    engine.create_work_table("_idic_readmitted", readmitted_pairs(values, guarded, recs))
+    back = engine.table("_idic_readmitted")
     n_clean = int(clean.count().execute())
     n_back = int(back.count().execute())
     # (ordered: the same pairs on every engine when there are more than MAX_LABELS)
     labels = engine.to_arrow(ibis.union(clean, back, distinct=True)
                              .order_by(["rid_l", "rid_r"]).limit(MAX_LABELS))
+    _backend.drop_table(engine, "_idic_readmitted")
     share = n_back / (n_clean + n_back) if n_clean + n_back else 0.0
     report = {
         "identifier_pairs": n_clean,
