@@ -4,6 +4,7 @@ in the audit log."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
@@ -65,6 +66,27 @@ async def list_tasks(request: Request,
     return res
 
 
+async def _change(request: Request, principal: Principal, task_id: str, event: str,
+                  change: Callable[[Any], dict[str, Any]],
+                  detail: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, Any]:
+    """Run ``change(ws)`` on the writable workspace; a closed task is 409; audited either way."""
+    from idic.customize.tasks import store
+
+    st = request.app.state.idic
+
+    def work() -> dict[str, Any]:
+        with st.gate.use(write=True) as ws:
+            return change(ws)
+
+    try:
+        row = await run_in_threadpool(work)
+    except store.TaskStateError as e:
+        st.audit_event(request, principal, event, target=task_id, status=409)
+        raise _state_error(e) from None
+    st.audit_event(request, principal, event, target=task_id, detail=detail(row))
+    return store.jsonable(row)
+
+
 @router.post("/tasks/{task_id}/assign", summary="Give a task to a person or a team queue",
              responses={404: {"description": "unknown task"},
                         409: {"description": "the task is closed"}})
@@ -72,20 +94,10 @@ async def assign_task(body: Assign, request: Request, task_id: str = TASK_ID,
                       principal: Principal = Depends(require_role(*WORK))) -> dict[str, Any]:
     from idic.customize.tasks import store
 
-    st = request.app.state.idic
-
-    def work() -> dict[str, Any]:
-        with st.gate.use(write=True) as ws:
-            return store.assign(ws, task_id, body.owner)
-
-    try:
-        row = await run_in_threadpool(work)
-    except store.TaskStateError as e:
-        st.audit_event(request, principal, "task_assign", target=task_id, status=409)
-        raise _state_error(e) from None
-    st.audit_event(request, principal, "task_assign", target=task_id,
-                   detail={"owner": row["owner"], "previous_owner": row["previous_owner"]})
-    return store.jsonable(row)
+    return await _change(
+        request, principal, task_id, "task_assign",
+        lambda ws: store.assign(ws, task_id, body.owner),
+        lambda row: {"owner": row["owner"], "previous_owner": row["previous_owner"]})
 
 
 @router.post("/tasks/{task_id}/close", summary="Close a task with its outcome",
@@ -95,18 +107,8 @@ async def close_task(body: Close, request: Request, task_id: str = TASK_ID,
                      principal: Principal = Depends(require_role(*WORK))) -> dict[str, Any]:
     from idic.customize.tasks import store
 
-    st = request.app.state.idic
-
-    def work() -> dict[str, Any]:
-        with st.gate.use(write=True) as ws:
-            return store.close(ws, task_id, body.outcome, value=body.value, note=body.note)
-
-    try:
-        row = await run_in_threadpool(work)
-    except store.TaskStateError as e:
-        st.audit_event(request, principal, "task_close", target=task_id, status=409)
-        raise _state_error(e) from None
-    st.audit_event(request, principal, "task_close", target=task_id,
-                   detail={"outcome": row["outcome"], "value_realised": row["value_realised"],
-                           "note_chars": len(row["note"] or "")})
-    return store.jsonable(row)
+    return await _change(
+        request, principal, task_id, "task_close",
+        lambda ws: store.close(ws, task_id, body.outcome, value=body.value, note=body.note),
+        lambda row: {"outcome": row["outcome"], "value_realised": row["value_realised"],
+                     "note_chars": len(row["note"] or "")})
