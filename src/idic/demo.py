@@ -72,6 +72,14 @@ def run_demo(path: Path | str, *, customers: int = 20_000, seed: int = 42, engin
             # newsletter sends and the opt-outs contact pressure provokes (planted)
             say(f"ingesting the newsletter {kind}")
             ingest[f"pressure_{kind}"] = ws.ingest(kind, data_dir / name).to_dict()
+        if (data_dir / "winback_campaign.csv").exists():
+            # the randomised win-back campaign: next best action learns win_back's uplift per
+            # customer from it (as `idic nba campaign win_back ...` would register it)
+            from idic.customize.nba import campaigns
+
+            campaigns.register(ws, campaigns.Campaign(
+                "win_back", "demo-data/winback_campaign.csv", "arm", "control", "reactivated",
+                ("segment", "value_tier")))
         stages: dict[str, Any] = {}
         for stage in available_stages():
             say(f"stage {stage.name}")

@@ -58,6 +58,33 @@ def demo(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     return {"path": p, "units": units, "truth": truth}
 
 
+@pytest.mark.parametrize("method", ["two-model", "class-transformation"])
+def test_a_campaign_with_one_outcome_in_an_arm_falls_back_to_the_average(
+        tmp_path: Path, method: str) -> None:
+    """A small campaign where no control unit responded (`idic demo --customers 100`
+    crashed in scikit-learn: "needs samples of at least 2 classes"): no two-model fit, the
+    average."""
+    rng = np.random.default_rng(3)
+    n = 40
+    seg = rng.integers(0, len(dw.SEG_UPLIFT), n)
+    table, _ = dw.make_winback(rng, seg, rng.lognormal(6, 0.8, n), np.ones(n, bool),
+                               list(dw.SEG_UPLIFT))
+    df = table.to_pandas()
+    df.loc[df.arm == "control", "reactivated"] = 0
+    df.loc[df.arm != "control", "reactivated"] = (np.arange((df.arm != "control").sum()) % 2)
+    with Workspace.init(tmp_path / "ws") as ws:
+        (tmp_path / "ws" / "demo-data").mkdir()
+        df.to_csv(tmp_path / "ws" / FILE, index=False)
+        c = campaigns.Campaign("win_back", FILE, "arm", "control", "reactivated",
+                               ("segment", "value_tier"), method)
+        fit = campaigns.fit(ws, c)
+    treated = df[df.arm != "control"].reactivated.mean()
+    assert fit.units == n and not fit.used
+    # two models need both outcomes in each arm; the transformed class still has both
+    assert (fit.loss_model is None) == (method == "two-model")
+    assert fit.average == pytest.approx(treated)  # control rate 0
+
+
 def test_cli_registers_the_demo_campaign_and_run_uses_it(demo: dict) -> None:
     p, truth, units = demo["path"], demo["truth"], demo["units"]
     run = CliRunner()

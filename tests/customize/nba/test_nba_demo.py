@@ -45,6 +45,7 @@ def test_ev_matches_a_hand_computation(small_demo: Path) -> None:
     with Workspace.open(small_demo) as ws:
         nba = ws.engine.to_pandas(ws.table(stage.TABLE)).set_index("customer_id")
         inp = stage.inputs(ws).set_index("customer_id")
+        upl = ws.engine.to_pandas(ws.table("nba_uplift")).set_index("customer_id")
     checked = 0
     for action, stake in (
         ("retain", lambda r: r.clv),
@@ -55,10 +56,19 @@ def test_ev_matches_a_hand_computation(small_demo: Path) -> None:
     ):
         for cid in nba.index[nba.action == action][:3]:
             r = inp.loc[cid]
-            hand = P[action].uplift * float(stake(r)) - P[action].cost
+            src = nba.loc[cid, "uplift_source"]
+            if action == "win_back":  # the demo registers its win-back campaign
+                assert src in ("measured_model", "measured_average"), cid
+                up = float(nba.loc[cid, "uplift"])
+                if src == "measured_model":  # the campaign model's prediction for this person
+                    assert up == pytest.approx(float(upl.loc[cid, "uplift"]), abs=1e-9)
+            else:
+                assert src == "prior"
+                up = P[action].uplift
+                assert "from prior: no experiment has measured" in nba.loc[cid, "reason"]
+            hand = up * float(stake(r)) - P[action].cost
             assert nba.loc[cid, "expected_value"] == pytest.approx(hand, abs=0.006), (action, cid)
             assert f"{hand:,.2f}" in nba.loc[cid, "reason"]
-            assert "from prior: no experiment has measured" in nba.loc[cid, "reason"]
             checked += 1
     assert checked >= 10
 
@@ -142,6 +152,9 @@ def test_measured_uplift_replaces_the_prior(copy: Path) -> None:
                "mailing": {"is_control": False, "n": 500, "mean": 0.10,
                            "absolute": {"effect": 0.08, "ci": [0.05, 0.11], "p_value": 0.001}}}}
     with Workspace.open(copy) as ws:
+        # without the demo's registered campaign (a campaign model comes before an average)
+        ws.save_settings(nba={k: v for k, v in ws.settings.get("nba", {}).items()
+                              if k != "campaigns"})
         save_result(ws, "win-back-2026-q3", res)
         stage.run(ws)
         nba = ws.engine.to_pandas(ws.table(stage.TABLE))

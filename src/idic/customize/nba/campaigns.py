@@ -265,12 +265,23 @@ def transformed_outcome(y: np.ndarray, t: np.ndarray) -> np.ndarray:
     return y * (t / p - (1 - t) / (1 - p))
 
 
+def fittable(method: str, y: np.ndarray, t: np.ndarray) -> bool:
+    """Whether the classifiers can be fitted: both outcomes among the treated and among the
+    controls (two-model), or both transformed classes (class transformation). A small
+    campaign where nobody in an arm responded has nothing to learn from."""
+    if method == "two-model":
+        return all(np.unique(y[t == a]).size >= 2 for a in (0, 1))
+    z = (y == t).astype(float)
+    return np.unique(z).size >= 2
+
+
 def _out_of_fold(method: str, c: float, x: np.ndarray, y: np.ndarray, t: np.ndarray,
                  folds: np.ndarray) -> np.ndarray:
     oof = np.full(len(y), np.nan)
     for k in range(FOLDS):
         tr = folds != k
-        if t[tr].all() or not t[tr].any() or (~tr).sum() == 0:
+        if t[tr].all() or not t[tr].any() or (~tr).sum() == 0 \
+                or not fittable(method, y[tr], t[tr]):
             continue
         oof[~tr] = _model(method, c).fit(x[tr], y[tr], t[tr]).predict(x[~tr])
     return oof
@@ -321,6 +332,8 @@ def fit(ws: Workspace, c: Campaign, *, seed: int = 0) -> CampaignFit:
     feats = list(c.features)
     enc = Encoder().fit(units, feats)
     x, y, t = enc.transform(units), units.y.to_numpy(float), units.t.to_numpy(float)
+    if not fittable(c.method, y, t):  # e.g. nobody in one arm responded: the average only
+        return fitres
     folds = np.random.default_rng(seed).permutation(len(units)) % FOLDS
     z = transformed_outcome(y, t)
     const = _fold_average(y, t, folds)
@@ -328,10 +341,13 @@ def fit(ws: Workspace, c: Campaign, *, seed: int = 0) -> CampaignFit:
     best: tuple[float, float, np.ndarray] | None = None
     for strength in GRID:
         oof = _out_of_fold(c.method, strength, x, y, t, folds)
+        if not np.isfinite(oof).any():  # no fold could be fitted
+            continue
         loss = float(np.nanmean((z - oof) ** 2))
         if best is None or loss < best[0]:
             best = (loss, strength, oof)
-    assert best is not None
+    if best is None:
+        return fitres
     fitres.loss_model, fitres.c, oof = best
     if not fitres.better:  # the model does not beat one number
         return fitres
