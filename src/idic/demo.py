@@ -131,6 +131,16 @@ def run_demo(path: Path | str, *, customers: int = 20_000, seed: int = 42, engin
             got = pilot_vs_truth(ws, data_dir)
             if got is not None:
                 stages["customize"].setdefault("truth_comparison", {})["pilot cash flow"] = got
+        wb = (stages.get("nba") or {}).get("uplift_models", {}).get("win_back")
+        if wb and params_path.exists():
+            # the registered win-back campaign: its measured average uplift vs the planted one
+            planted = json.loads(params_path.read_text()).get("winback_campaign", {}).get(
+                "uplift_overall")
+            lo, hi = wb["average"]["ci"]
+            if planted is not None and lo is not None and hi is not None:
+                stages["nba"]["truth_comparison"] = {"win_back uplift": {
+                    "measured": wb["average"]["uplift"], "ci": [lo, hi], "planted": planted,
+                    "found": lo <= planted <= hi}}
         if stages.get("tasks", {}).get("tables"):
             from idic.customize.tasks.simulate import simulate_outcomes
 

@@ -45,6 +45,12 @@ def test_demo_contract_and_stages(tmp_path: Path) -> None:
     assert truth["true_persons"] == 400
     assert truth["f1"] > 0.95
     assert abs(info["stages"]["identify"]["customers"] - 400) <= 20
+    # the registered win-back campaign's measured uplift against the planted one
+    wb = info["stages"]["nba"]["truth_comparison"]["win_back uplift"]
+    planted = json.loads((ws / "demo-data" / "truth" / "params.json").read_text())[
+        "winback_campaign"]["uplift_overall"]
+    assert wb["planted"] == planted and wb["found"] == (wb["ci"][0] <= planted <= wb["ci"][1])
+    assert wb["ci"][0] < wb["measured"] < wb["ci"][1]
     assert Path(info["report"]).is_file()
     # the planted pain points and moment of truth are found, with the right sign
     planted = info["stages"]["journeys"]["truth_comparison"]
