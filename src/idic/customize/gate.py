@@ -121,12 +121,21 @@ def not_blocked(ws, t: ir.Table) -> ir.Table:
     b = blocked(ws)
     if b is not None:
         out = out.anti_join(b, "customer_id")
-    eng = ws.engine
-    if eng.has_table(tombstones.TOMBSTONES) and eng.count(tombstones.TOMBSTONES):
-        tomb = ws.table(tombstones.TOMBSTONES)
-        hashes = tomb.filter(tomb.kind == "customer").hash
+    hashes = erased_hashes(ws)
+    if hashes is not None:
         out = out.filter(~tombstones.hash_expr(ws, "customer", out.customer_id).isin(hashes))
     return out
+
+
+def erased_hashes(ws) -> ir.Column | None:
+    """The keyed hashes of erased customer ids (art. 17 tombstones), or None if there are none."""
+    from idic.privacy import tombstones
+
+    eng = ws.engine
+    if not (eng.has_table(tombstones.TOMBSTONES) and eng.count(tombstones.TOMBSTONES)):
+        return None
+    tomb = ws.table(tombstones.TOMBSTONES)
+    return tomb.filter(tomb.kind == "customer").hash
 
 
 def withhold_blocked(ws, tables: tuple[str, ...] = PROFILING_TABLES) -> dict[str, int]:
@@ -138,10 +147,7 @@ def withhold_blocked(ws, tables: tuple[str, ...] = PROFILING_TABLES) -> dict[str
 
     eng = ws.engine
     b = blocked(ws)
-    hashes = None
-    if eng.has_table(tombstones.TOMBSTONES) and eng.count(tombstones.TOMBSTONES):
-        tomb = ws.table(tombstones.TOMBSTONES)
-        hashes = tomb.filter(tomb.kind == "customer").hash
+    hashes = erased_hashes(ws)
     removed: dict[str, int] = {}
     if b is None and hashes is None:
         return removed
