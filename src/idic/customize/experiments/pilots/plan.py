@@ -219,6 +219,7 @@ def assign_waves(units: pd.DataFrame, strata: pd.Series, share: float, waves: in
                           "i": np.arange(len(units))}).sort_values(["stratum", "h"])
     wave = np.zeros(len(units), dtype=np.int64)
     done_n, done_test = 0, 0
+    rest: list[np.ndarray] = []
     for _, g in order.groupby("stratum", sort=True):
         n = len(g)
         k = round(share * (done_n + n)) - done_test
@@ -226,9 +227,12 @@ def assign_waves(units: pd.DataFrame, strata: pd.Series, share: float, waves: in
         done_n, done_test = done_n + n, done_test + k
         idx = g.i.to_numpy()
         wave[idx[:k]] = 1
-        rest = idx[k:]
-        if len(rest):
-            wave[rest] = 2 + (np.arange(len(rest)) * (waves - 1)) // len(rest)
+        rest.append(idx[k:])
+    # the rest are dealt to waves 2..W systematically over all strata in turn (dealt per
+    # stratum, strata smaller than W - 1 all started at wave 2 and the last waves stayed empty)
+    later = np.concatenate(rest) if rest else np.zeros(0, dtype=np.int64)
+    if len(later):
+        wave[later] = 2 + (np.arange(len(later)) * (waves - 1)) // len(later)
     return wave
 
 
