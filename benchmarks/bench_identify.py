@@ -3,10 +3,12 @@
 Identity records come from the demo generator (``--customers`` true persons, about two
 records each). idic runs the whole stage: identifier graph with super-node guard, Splink
 training and prediction, clustering with persistent ids, lineage and golden records. Plain
-Splink runs the same comparisons and blocking rules on the same normalised records: prior
-from the same deterministic rules, u by random sampling, m by EM over the same blocks
-(sampled to 2M pairs per block above 200k records, as idic's EM fallback), prediction at
-the same threshold and ``cluster_pairwise_predictions_at_threshold``. Both are scored
+Splink runs the same comparisons and blocking rules on the same normalised records, plus
+the e-mail and phone as exact-match comparisons and blocking rules (as Splink's FEBRL
+notebooks use a national id): prior from the same deterministic rules, u by random
+sampling, m by EM blocked on e-mail, on phone and on the full name (sampled to 2M pairs per
+block above 200k records), prediction at the same threshold and
+``cluster_pairwise_predictions_at_threshold``. Both are scored
 against the demo's ground truth (pairwise P / R / F1), so the baseline is seen to link.
 Each side runs in a fresh process (its own peak RSS, nothing cached by the other). Then an
 incremental batch (``--batch`` records held back from the base) is added and resolved.
@@ -33,6 +35,19 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 STRONG = ("email", "phone")  # the strong identifiers plain Splink compares (most filled)
+
+
+def _baseline_em() -> list:
+    """The EM sessions of plain Splink: blocked on each strong identifier and on the full
+    name, each estimating the comparisons its block does not fix (Splink's usual round
+    robin). Blocked on idic's own EM rules (full name, birth date, postcode + address), the
+    EM of this model degenerated on the demo data (the name session underflowed, the birth
+    date session learnt that one person's last name always differs): F1 0.020 at 202,781
+    records. With these sessions: F1 0.945, a baseline that links as a careful Splink user's
+    would."""
+    from splink import block_on
+
+    return [block_on("email"), block_on("phone"), block_on("first_name", "last_name")]
 
 
 def peak_mb() -> float:
@@ -69,7 +84,6 @@ def plain_splink(recs_path: Path, threshold: float, truth_path: Path) -> dict[st
     from splink import DuckDBAPI, Linker, block_on
 
     from idic.identify.probabilistic import (
-        EM_BLOCKING,
         PRIOR_RULES,
         U_PAIRS,
         default_settings,
@@ -91,6 +105,7 @@ def plain_splink(recs_path: Path, threshold: float, truth_path: Path) -> dict[st
     settings.blocking_rules_to_generate_predictions = [
         *settings.blocking_rules_to_generate_predictions, *(block_on(c) for c in STRONG)]
     linker = Linker(sdf, settings, log_level=None)
+    em_rules = _baseline_em()
     with contextlib.suppress(Exception):
         linker.training.estimate_probability_two_random_records_match(
             [*PRIOR_RULES, *(block_on(c) for c in STRONG)], recall=0.7)
@@ -101,7 +116,7 @@ def plain_splink(recs_path: Path, threshold: float, truth_path: Path) -> dict[st
     linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=42,
                                                      min_count_per_level=None, num_chunks=1)
     max_pairs = 2e6 if recs.num_rows > 200_000 else None
-    for rule in EM_BLOCKING:
+    for rule in em_rules:
         with contextlib.suppress(Exception):
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, estimate_without_term_frequencies=True, max_pairs=max_pairs)

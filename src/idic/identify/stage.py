@@ -12,17 +12,25 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import ibis
+import pyarrow as pa
 
 from idic.identify import _backend
 from idic.identify import cluster as cl
 from idic.identify import incremental as inc
 from idic.identify.golden import Survivorship, golden_records
-from idic.identify.graph import MAX_RECORDS, identifier_edges, identifier_values, supernodes
-from idic.identify.probabilistic import DEFAULT_THRESHOLD, Matcher, model_path
+from idic.identify.graph import (
+    MAX_RECORDS,
+    identifier_edges,
+    identifier_values,
+    supernodes,
+    value_pairs,
+)
+from idic.identify.probabilistic import DEFAULT_THRESHOLD, Matcher, match_input, model_path
 from idic.identify.records import latest, records
 from idic.identify.training import training_pairs, write_report
 
@@ -34,8 +42,8 @@ SUPERNODES = "identity_supernodes"
 CUSTOMERS = "customers"
 RECORDS = inc.RECORDS
 RUN_FILE = "identify_last_run.json"
-_WORK = ("_idic_latest", "_idic_values", "_idic_id_edges", "_idic_prob",
-         "_idic_manual", "_idic_cc_labels")
+_WORK = ("_idic_latest", "_idic_records", "_idic_values", "_idic_vpairs", "_idic_id_edges",
+         "_idic_prob", "_idic_manual", "_idic_cc_labels")
 
 
 def run(ws: Workspace, *, retrain: bool = False, threshold: float = DEFAULT_THRESHOLD,
@@ -119,35 +127,56 @@ def _full_run(ws: Workspace, prev: dict[str, Any] | None, *, retrain: bool,
     # the latest version of each record is read twice (match columns, golden records)
     engine.create_work_table("_idic_latest", latest(engine))
     base = engine.table("_idic_latest")
-    # the prepared records are kept: an incremental run updates them (incremental.py)
-    engine.create_table(RECORDS, records(engine, base))
-    recs = engine.table(RECORDS)
+    # the prepared records are kept: an incremental run updates them (incremental.py);
+    # prepared in a work table first, so that writing them to the workspace can wait for
+    # the time Splink predicts (below)
+    engine.create_work_table("_idic_records", records(engine, base))
+    recs = engine.table("_idic_records")
     n_records = int(recs.count().execute())
     lap("records")
 
-    engine.create_work_table("_idic_values", identifier_values(engine, recs))
-    values = engine.table("_idic_values")
-    engine.create_table(SUPERNODES, supernodes(values, recs, max_records=max_records))
-    guarded = engine.table(SUPERNODES)
-    # used twice (training labels, links): the guarded pairs' self-join is computed once
-    engine.create_work_table("_idic_id_edges", identifier_edges(values, guarded, recs))
-    id_edges = engine.table("_idic_id_edges")
-    lap("graph")
-
-    labels, report = None, None
-    if retrain or not model_path(ws.path).exists():
-        # pairs linked by strong identifiers teach the model how one person's names vary,
-        # with the pairs the guard refused on first name alone added back (training.py)
-        labels, report = training_pairs(engine, id_edges, values, guarded, recs)
-    lap("graph")
-    matcher = Matcher(engine, recs, ws.path, retrain=retrain, labels=labels)
+    will_train = retrain or not model_path(ws.path).exists()
+    labels_box: Future[pa.Table | None] = Future()
+    splink = _SplinkRun(engine, recs, ws.path, retrain=retrain, threshold=threshold,
+                        labels=labels_box.result, full=prev is None or will_train)
+    report = None
+    try:
+        engine.create_work_table("_idic_values", identifier_values(engine, recs))
+        values = engine.table("_idic_values")
+        # the records sharing a value, paired once for the guard, the edges and the labels
+        engine.create_work_table("_idic_vpairs",
+                                 value_pairs(values, recs, max_records=max_records))
+        pairs = engine.table("_idic_vpairs")
+        engine.create_table(SUPERNODES, supernodes(values, recs, max_records=max_records,
+                                                   pairs=pairs))
+        guarded = engine.table(SUPERNODES)
+        # used twice (training labels, links): computed once
+        engine.create_work_table("_idic_id_edges",
+                                 identifier_edges(values, guarded, recs, pairs))
+        id_edges = engine.table("_idic_id_edges")
+        lap("graph")
+        labels = None
+        if will_train:
+            # pairs linked by strong identifiers teach the model how one person's names
+            # vary, with the pairs the guard refused on first name alone added back
+            labels, report = training_pairs(engine, id_edges, values, guarded, recs, pairs)
+        labels_box.set_result(labels)
+        lap("graph")
+        engine.create_table(RECORDS, recs)
+        lap("records_write")
+    except BaseException as exc:
+        if not labels_box.done():
+            labels_box.set_exception(exc)
+        splink.wait(quiet=True)
+        raise
+    matcher = splink.wait()
     if matcher.trained and report is not None:
         write_report(model_path(ws.path), {**report, "m_from": matcher.m_from})
     lap("splink_train" if matcher.trained else "splink_load")
     if matcher.trained:
         prev = None
     if prev is None:
-        engine.create_work_table("_idic_prob", matcher.predict(threshold))
+        engine.create_work_table("_idic_prob", splink.links)
         n_scored = n_records
     else:
         n_scored = _score_changed(engine, recs, matcher, prev, threshold)
@@ -180,6 +209,57 @@ def _full_run(ws: Workspace, prev: dict[str, Any] | None, *, retrain: bool,
         _backend.drop_table(engine, name)
     return {"records": n_records, "scored_records": n_scored, "trained": matcher.trained,
             **stats}
+
+
+class _SplinkRun:
+    """Splink's training and prediction over all records, in a thread of its own when the
+    engine is DuckDB.
+
+    On DuckDB, Splink works in a private in-memory database on an Arrow copy of the
+    records (``_backend.py``), so it shares nothing with the workspace connection: while it
+    estimates the prior and u, the stage builds the identifier graph (whose linked pairs
+    are the labels m is estimated from, handed over through ``labels``), and while it
+    predicts, the stage writes the prepared records to the workspace. Most steps of either
+    side use fewer than all cores (a single-threaded write, a sort, Splink's many small
+    queries), so the two overlap. The links are the same as in sequence: the same model
+    (u does not read the labels, see :func:`probabilistic.train`), blocking and records.
+    ``full``: predict every pair (else the caller scores only changed records, in this
+    thread, after :meth:`wait`). On other engines (or with :attr:`THREADED` off: tests
+    compare both) everything runs in :meth:`wait`.
+    """
+
+    THREADED = True
+
+    def __init__(self, engine: Any, recs: ibis.Table, ws_path: Any, *, retrain: bool,
+                 threshold: float, labels: Callable[[], pa.Table | None], full: bool) -> None:
+        self.links: pa.Table | None = None
+        self._args = (engine, recs, ws_path, retrain, threshold, labels, full)
+        self._future: Future[Matcher] | None = None
+        if engine.name == "duckdb" and self.THREADED:
+            arrow = engine.to_arrow(match_input(recs))  # in this thread: the engine's connection
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="idic-splink")
+            self._future = self._pool.submit(self._run, arrow)
+
+    def _run(self, arrow: pa.Table | None) -> Matcher:
+        engine, recs, ws_path, retrain, threshold, labels, full = self._args
+        matcher = Matcher(engine, recs, ws_path, retrain=retrain, labels=labels, arrow=arrow)
+        if full or matcher.trained:
+            self.links = matcher.predict(threshold)
+        return matcher
+
+    def wait(self, *, quiet: bool = False) -> Matcher:
+        """The matcher (trained or loaded; :attr:`links` set when it predicted every pair);
+        ``quiet``: after a failure elsewhere, wait for the thread and ignore its error."""
+        if self._future is None:
+            return None if quiet else self._run(None)  # type: ignore[return-value]
+        try:
+            return self._future.result()
+        except BaseException:
+            if quiet:
+                return None  # type: ignore[return-value]
+            raise
+        finally:
+            self._pool.shutdown(wait=True)
 
 
 def last_run(ws: Workspace) -> dict[str, Any] | None:
