@@ -1,8 +1,7 @@
 """The identify stage's faster paths give exactly the slower paths' results.
 
 Prediction with cheaper level SQL (``fast_levels``), Splink trained and predicting in a
-thread beside the identifier graph, the shared value pairs of the guard, edges and labels,
-term frequencies counted from Arrow: each is checked against the plain way on the demo
+thread beside the identifier graph, term frequencies counted from Arrow: each is checked against the plain way on the demo
 data and, where it is a rewrite of SQL, on random and Unicode text.
 """
 
@@ -18,7 +17,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from idic.identify import stage
-from idic.identify.graph import identifier_edges, identifier_values, supernodes, value_pairs
 from idic.identify.probabilistic import (
     Matcher,
     fast_levels,
@@ -27,7 +25,6 @@ from idic.identify.probabilistic import (
     term_frequency_arrow,
     term_frequency_table,
 )
-from idic.identify.training import readmitted_pairs
 from idic.workspace import Workspace
 
 demo = pytest.importorskip("idic.datasets.demo")
@@ -154,33 +151,6 @@ def test_fast_prediction_equals_splinks_own_sql(demo_data) -> None:
     ws.close()
 
 
-def test_shared_value_pairs_give_the_same_guard_edges_and_labels(demo_data) -> None:
-    ws = _ws(demo_data, "pairs")
-    from idic.identify.records import records
-
-    e = ws.engine
-    e.create_work_table("_r", records(e))
-    recs = e.table("_r")
-    e.create_work_table("_v", identifier_values(e, recs))
-    values = e.table("_v")
-    e.create_work_table("_p", value_pairs(values, recs))
-    pairs = e.table("_p")
-
-    def rows(expr) -> list:
-        return sorted(e.to_arrow(expr).to_pylist(), key=repr)
-
-    e.create_work_table("_g", supernodes(values, recs))
-    guarded = e.table("_g")
-    assert rows(supernodes(values, recs, pairs=pairs)) == rows(guarded)
-    assert len(rows(guarded)) > 5
-    edges = rows(identifier_edges(values, guarded, recs))
-    assert rows(identifier_edges(values, guarded, recs, pairs)) == edges
-    assert any(r["id_type"].endswith("+name") for r in edges)
-    assert rows(readmitted_pairs(values, guarded, recs, pairs)) == \
-        rows(readmitted_pairs(values, guarded, recs))
-    ws.close()
-
-
 def test_failure_beside_the_splink_thread_is_raised_not_hung(demo_data, monkeypatch) -> None:
     """An error while the graph is built reaches the caller; the Splink thread, waiting
     for its labels, is released and ends."""
@@ -191,7 +161,7 @@ def test_failure_beside_the_splink_thread_is_raised_not_hung(demo_data, monkeypa
     def broken(*_a, **_k):
         raise RuntimeError("graph broke")
 
-    monkeypatch.setattr(stage, "value_pairs", broken)
+    monkeypatch.setattr(stage, "supernodes", broken)
     with pytest.raises(RuntimeError, match="graph broke"):
         stage.run(ws)
     assert not [t for t in threading.enumerate() if t.name.startswith("idic-splink")]

@@ -179,68 +179,21 @@ def _conflict_reason(v: ir.Table, w: ir.Table) -> ir.StringValue:
         else_=ibis.null("string"))
 
 
-def readmissible(v: ir.Table, w: ir.Table) -> ir.BooleanValue:
-    """Two records the guard keeps apart on first name whose independent evidence says one
-    person: last names within 2 edits and the same birth date, both present (a training
-    label: ``training.readmitted_pairs``)."""
-    return (_first_names_disagree(v, w) & _near(v.last_name, w.last_name)
-            & (v.birth_date == w.birth_date).fill_null(False))
-
-
-def _sizes(values: ir.Table) -> ir.Table:
+def supernodes(values: ir.Table, recs: ir.Table, *, max_records: int = MAX_RECORDS) -> ir.Table:
+    """Identifier values not to link through: (id_type, id_value, n_records, reason)."""
     # rows of ``values`` are distinct (rid, id_type, id_value): count = distinct count
-    return values.group_by(["id_type", "id_value"]).agg(n_records=values.rid.count())
-
-
-def value_pairs(values: ir.Table, recs: ir.Table, *,
-                max_records: int = MAX_RECORDS) -> ir.Table:
-    """Every pair of records (rid_l < rid_r) sharing an identifier value held by 2 to
-    ``max_records`` records, with all the guard and the training ask of it: ``reason``
-    (:func:`_conflict_reason`; null: they may be one person), ``one_person``
-    (:func:`_one_person`) and ``readmit`` (:func:`readmissible`).
-
-    :func:`supernodes`, :func:`identifier_edges` and ``training.readmitted_pairs`` each
-    joined the shared values with themselves; materialised once, this table serves all
-    three (pass it as ``pairs``)."""
-    sizes = _sizes(values)
-    small = sizes.filter((sizes.n_records > 1) & (sizes.n_records <= max_records))
-    v = values.semi_join(small, [values.id_type == small.id_type,
-                                 values.id_value == small.id_value])
-    v = v.join(_names(recs), "rid")
-    w = v.view()
-    pairs = v.join(w, [v.id_type == w.id_type, v.id_value == w.id_value, v.rid < w.rid])
-    return pairs.select(id_type=v.id_type, id_value=v.id_value, rid_l=v.rid, rid_r=w.rid,
-                        reason=_conflict_reason(v, w), one_person=_one_person(v, w),
-                        readmit=readmissible(v, w))
-
-
-def guarded_pairs(pairs: ir.Table, guarded: ir.Table, flag: str) -> ir.Table:
-    """The rows of :func:`value_pairs` through a value the guard refused for conflicting
-    records (not a big super-node) whose column ``flag`` holds."""
-    small = guarded.filter(~guarded.reason.startswith("shared by more"))
-    p = pairs.semi_join(small, [pairs.id_type == small.id_type,
-                                pairs.id_value == small.id_value])
-    return p.filter(p[flag].fill_null(False))
-
-
-def supernodes(values: ir.Table, recs: ir.Table, *, max_records: int = MAX_RECORDS,
-               pairs: ir.Table | None = None) -> ir.Table:
-    """Identifier values not to link through: (id_type, id_value, n_records, reason).
-    ``pairs``: :func:`value_pairs` of the same values, if materialised."""
-    sizes = _sizes(values)
+    sizes = values.group_by(["id_type", "id_value"]).agg(n_records=values.rid.count())
     big = sizes.filter(sizes.n_records > max_records).mutate(
         reason=ibis.literal("shared by more than ") + ibis.literal(str(max_records))
         + ibis.literal(" records"))
     small = sizes.filter((sizes.n_records > 1) & (sizes.n_records <= max_records))
-    if pairs is None:
-        v = values.semi_join(small, [values.id_type == small.id_type,
-                                     values.id_value == small.id_value])
-        p = _names(recs)
-        v = v.join(p, "rid")
-        w = v.view()
-        pairs = v.join(w, [v.id_type == w.id_type, v.id_value == w.id_value, v.rid < w.rid])
-        pairs = pairs.select(id_type=v.id_type, id_value=v.id_value,
-                             reason=_conflict_reason(v, w))
+    v = values.semi_join(small, [values.id_type == small.id_type,
+                                 values.id_value == small.id_value])
+    p = _names(recs)
+    v = v.join(p, "rid")
+    w = v.view()
+    pairs = v.join(w, [v.id_type == w.id_type, v.id_value == w.id_value, v.rid < w.rid])
+    pairs = pairs.select(id_type=v.id_type, id_value=v.id_value, reason=_conflict_reason(v, w))
     bad = pairs.filter(pairs.reason.notnull())
     bad = bad.group_by(["id_type", "id_value"]).agg(reason=bad.reason.min())
     bad = bad.join(small, ["id_type", "id_value"]).select(
@@ -256,8 +209,7 @@ def _star(vals: ir.Table, keys: list[str]) -> ir.Table:
     return e.select(rid_l=e.anchor, rid_r=e.rid, id_type=e.id_type, id_value=e.id_value)
 
 
-def identifier_edges(values: ir.Table, guarded: ir.Table, recs: ir.Table,
-                     pairs: ir.Table | None = None) -> ir.Table:
+def identifier_edges(values: ir.Table, guarded: ir.Table, recs: ir.Table) -> ir.Table:
     """Star edges (rid_l = anchor of the value, rid_r, id_type, id_value): one edge per
     record and value, O(n) not O(n^2).
 
@@ -266,16 +218,10 @@ def identifier_edges(values: ir.Table, guarded: ir.Table, recs: ir.Table,
     pairs of records naming the same person (:func:`_one_person`: the same given name, a
     nickname or a typo of it, last names alike or missing, or names swapped) are linked
     (``id_type`` gets the suffix ``+name``); values shared by more than ``max_records``
-    records link nothing. ``pairs``: :func:`value_pairs` of the same values, if
-    materialised.
+    records link nothing.
     """
     key = [values.id_type == guarded.id_type, values.id_value == guarded.id_value]
     ok = values.anti_join(guarded, key)
-    if pairs is not None:
-        p = guarded_pairs(pairs, guarded, "one_person")
-        by_name = p.select("rid_l", "rid_r", id_type=p.id_type.concat("+name"),
-                           id_value="id_value")
-        return ibis.union(_star(ok, ["id_type", "id_value"]), by_name)
     small = guarded.filter(~guarded.reason.startswith("shared by more"))
     held = values.semi_join(small, [values.id_type == small.id_type,
                                     values.id_value == small.id_value])

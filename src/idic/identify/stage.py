@@ -23,13 +23,7 @@ from idic.identify import _backend
 from idic.identify import cluster as cl
 from idic.identify import incremental as inc
 from idic.identify.golden import Survivorship, golden_records
-from idic.identify.graph import (
-    MAX_RECORDS,
-    identifier_edges,
-    identifier_values,
-    supernodes,
-    value_pairs,
-)
+from idic.identify.graph import MAX_RECORDS, identifier_edges, identifier_values, supernodes
 from idic.identify.probabilistic import DEFAULT_THRESHOLD, Matcher, match_input, model_path
 from idic.identify.records import latest, records
 from idic.identify.training import training_pairs, write_report
@@ -42,8 +36,8 @@ SUPERNODES = "identity_supernodes"
 CUSTOMERS = "customers"
 RECORDS = inc.RECORDS
 RUN_FILE = "identify_last_run.json"
-_WORK = ("_idic_latest", "_idic_records", "_idic_values", "_idic_vpairs", "_idic_id_edges",
-         "_idic_prob", "_idic_manual", "_idic_cc_labels")
+_WORK = ("_idic_latest", "_idic_records", "_idic_values", "_idic_id_edges", "_idic_prob",
+         "_idic_manual", "_idic_cc_labels")
 
 
 def run(ws: Workspace, *, retrain: bool = False, threshold: float = DEFAULT_THRESHOLD,
@@ -143,23 +137,17 @@ def _full_run(ws: Workspace, prev: dict[str, Any] | None, *, retrain: bool,
     try:
         engine.create_work_table("_idic_values", identifier_values(engine, recs))
         values = engine.table("_idic_values")
-        # the records sharing a value, paired once for the guard, the edges and the labels
-        engine.create_work_table("_idic_vpairs",
-                                 value_pairs(values, recs, max_records=max_records))
-        pairs = engine.table("_idic_vpairs")
-        engine.create_table(SUPERNODES, supernodes(values, recs, max_records=max_records,
-                                                   pairs=pairs))
+        engine.create_table(SUPERNODES, supernodes(values, recs, max_records=max_records))
         guarded = engine.table(SUPERNODES)
-        # used twice (training labels, links): computed once
-        engine.create_work_table("_idic_id_edges",
-                                 identifier_edges(values, guarded, recs, pairs))
+        # used twice (training labels, links): the guarded pairs' self-join is computed once
+        engine.create_work_table("_idic_id_edges", identifier_edges(values, guarded, recs))
         id_edges = engine.table("_idic_id_edges")
         lap("graph")
         labels = None
         if will_train:
             # pairs linked by strong identifiers teach the model how one person's names
             # vary, with the pairs the guard refused on first name alone added back
-            labels, report = training_pairs(engine, id_edges, values, guarded, recs, pairs)
+            labels, report = training_pairs(engine, id_edges, values, guarded, recs)
         labels_box.set_result(labels)
         lap("graph")
         engine.create_table(RECORDS, recs)

@@ -44,7 +44,7 @@ import pyarrow as pa
 
 from idic.engine import Engine
 from idic.identify import _backend
-from idic.identify.graph import _names, guarded_pairs, readmissible
+from idic.identify.graph import _first_names_disagree, _names, _near
 
 log = logging.getLogger(__name__)
 
@@ -62,14 +62,10 @@ DEFAULT_MODEL_CUSTOMERS = 5_000
 ASSUMED_M = {"birth_date": [0.90, 0.04, 0.02, 0.04]}
 
 
-def readmitted_pairs(values: ir.Table, guarded: ir.Table, recs: ir.Table,
-                     pairs: ir.Table | None = None) -> ir.Table:
+def readmitted_pairs(values: ir.Table, guarded: ir.Table, recs: ir.Table) -> ir.Table:
     """(rid_l, rid_r) sharing a guarded value (not a big super-node) whose first names
     disagree but whose last names are within 2 edits and birth dates equal (both present):
-    one person the guard kept apart by the very field the model must learn to forgive.
-    ``pairs``: ``graph.value_pairs`` of the same values, if materialised."""
-    if pairs is not None:
-        return guarded_pairs(pairs, guarded, "readmit").select("rid_l", "rid_r").distinct()
+    one person the guard kept apart by the very field the model must learn to forgive."""
     small = guarded.filter(~guarded.reason.startswith("shared by more"))
     held = values.semi_join(small, [values.id_type == small.id_type,
                                     values.id_value == small.id_value])
@@ -77,20 +73,20 @@ def readmitted_pairs(values: ir.Table, guarded: ir.Table, recs: ir.Table,
     other = held.view()
     pairs = held.join(other, [held.id_type == other.id_type, held.id_value == other.id_value,
                               held.rid < other.rid])
-    pairs = pairs.select(rid_l=held.rid, rid_r=other.rid, keep=readmissible(held, other))
+    same = (_first_names_disagree(held, other) & _near(held.last_name, other.last_name)
+            & (held.birth_date == other.birth_date).fill_null(False))
+    pairs = pairs.select(rid_l=held.rid, rid_r=other.rid, keep=same)
     return pairs.filter(pairs.keep).select("rid_l", "rid_r").distinct()
 
 
 def training_pairs(engine: Engine, id_edges: ir.Table, values: ir.Table, guarded: ir.Table,
-                   recs: ir.Table, pairs: ir.Table | None = None
-                   ) -> tuple[pa.Table, dict[str, Any]]:
+                   recs: ir.Table) -> tuple[pa.Table, dict[str, Any]]:
     """Labelled pairs for m (identifier links without the name-selected ``+name`` ones, plus
     :func:`readmitted_pairs`) and a report on how representative the identifier links were."""
     clean = id_edges.filter(~id_edges.id_type.endswith("+name")).select("rid_l", "rid_r")
     # the re-admitted pairs (a self-join of the guarded values) are computed once: counted,
     # then added to the labels
-    engine.create_work_table("_idic_readmitted",
-                             readmitted_pairs(values, guarded, recs, pairs))
+    engine.create_work_table("_idic_readmitted", readmitted_pairs(values, guarded, recs))
     back = engine.table("_idic_readmitted")
     n_clean = int(clean.count().execute())
     n_back = int(back.count().execute())
