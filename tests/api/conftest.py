@@ -18,6 +18,8 @@ from idic.api import create_app
 from idic.privacy.keys import create_key
 from idic.privacy.roles import ROLES
 
+AGENT = "Chen Wei"  # the person of the service key
+
 
 @pytest.fixture
 def ws_path(tmp_path: Path) -> Path:
@@ -26,7 +28,8 @@ def ws_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def keys(ws_path: Path) -> dict[str, str]:
-    return {role: create_key(ws_path, role)["key"] for role in ROLES}
+    return {role: create_key(ws_path, role, owner=AGENT if role == "service" else None)["key"]
+            for role in ROLES}
 
 
 @pytest.fixture

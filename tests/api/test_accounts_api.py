@@ -20,11 +20,14 @@ from idic.api import create_app
 from idic.privacy.keys import create_key
 from idic.privacy.roles import ROLES
 
+AGENT = "Chen Wei"  # the person of the service key
+
 
 @pytest.fixture(scope="module")
 def demo(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     path = Path(shutil.copytree(small_demo, tmp_path_factory.mktemp("acc") / "ws"))
-    keys = {role: create_key(path, role)["key"] for role in ROLES}
+    keys = {role: create_key(path, role, owner=AGENT if role == "service" else None)["key"]
+            for role in ROLES}
     with TestClient(create_app(path)) as c:
         yield {"client": c, "keys": keys, "path": path}
 

@@ -15,6 +15,8 @@ from idic.api.auth import verify_key
 from idic.privacy.keys import create_key, list_keys, revoke_key
 from idic.privacy.roles import ROLES
 
+AGENT = "Chen Wei"  # the person of the service key
+
 MSG = {"type": "track", "messageId": "auth-1", "userId": "W2", "event": "X",
        "timestamp": "2024-01-01T00:00:00Z"}
 # (method, path, body, roles allowed)
@@ -39,7 +41,8 @@ ROUTES = [
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict, Path]]:
     path = fresh(tmp_path_factory.mktemp("auth") / "ws")
-    keys = {r: create_key(path, r)["key"] for r in ROLES}
+    keys = {r: create_key(path, r, owner=AGENT if r == "service" else None)["key"]
+            for r in ROLES}
     with TestClient(create_app(path)) as c:
         yield c, keys, path
 
@@ -116,3 +119,34 @@ def test_health_and_openapi_need_no_key(setup) -> None:
     assert c.get("/v1/health").json()["status"] == "ok"
     assert "/v1/batch" in c.get("/openapi.json").json()["paths"]
     assert c.get("/docs").status_code == 200
+
+
+def test_service_keys_name_their_person(tmp_path) -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from idic.errors import InputError
+
+    path = fresh(tmp_path / "ws")
+    with pytest.raises(InputError, match="needs --owner"):
+        create_key(path, "service")
+    with pytest.raises(InputError, match="for service keys"):
+        create_key(path, "marketer", owner="Chen Wei")
+    with pytest.raises(InputError, match="not a team queue"):
+        create_key(path, "service", owner="queue:service")
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.text(max_size=130))
+    def one(owner: str) -> None:
+        try:
+            k = create_key(path, "service", owner=owner)
+        except InputError:
+            assert (not owner.strip() or len(owner.strip()) > 100
+                    or owner.strip().startswith("queue:")
+                    or any(ord(ch) < 32 or ord(ch) == 127 for ch in owner.strip()))
+            return
+        assert k["owner"] == owner.strip()
+        assert [e["owner"] for e in list_keys(path) if e["key_id"] == k["key_id"]] == [
+            owner.strip()]
+
+    one()

@@ -23,6 +23,8 @@ from idic.privacy.keys import create_key
 from idic.privacy.roles import ROLES
 from idic.workspace import Workspace
 
+AGENT = "Chen Wei"  # the person of the service key
+
 
 @pytest.fixture(scope="module")
 def demo(small_demo: Path, tmp_path_factory: pytest.TempPathFactory
@@ -31,7 +33,8 @@ def demo(small_demo: Path, tmp_path_factory: pytest.TempPathFactory
     shutil.copytree(small_demo, p)
     with Workspace.open(p, read_only=True) as ws:  # (read before the app holds the file)
         nba = ws.engine.to_pandas(ws.table(TABLE))
-    return nba, {role: create_key(p, role)["key"] for role in ROLES} | {"_path": p}
+    return nba, {role: create_key(p, role, owner=AGENT if role == "service" else None)["key"]
+                 for role in ROLES} | {"_path": p}
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,8 @@ from idic.api import create_app
 from idic.privacy.keys import create_key
 from idic.privacy.roles import ROLES
 
+AGENT = "Chen Wei"  # the person of the service key
+
 
 @pytest.fixture(scope="session")
 def web_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -26,7 +28,8 @@ def web_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def keys(web_ws: Path) -> dict[str, str]:
-    return {role: create_key(web_ws, role)["key"] for role in ROLES}
+    return {role: create_key(web_ws, role, owner=AGENT if role == "service" else None)["key"]
+            for role in ROLES}
 
 
 @pytest.fixture

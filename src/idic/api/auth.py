@@ -23,6 +23,7 @@ __all__ = ["Principal", "extract_key", "require_role", "verify_key"]
 class Principal:
     key_id: str
     role: str
+    owner: str | None = None  # the person a ``service`` key belongs to
 
 
 def verify_key(ws_path: Path, key: str | None) -> str | None:
@@ -59,7 +60,7 @@ def require_role(*roles: str, basic: bool = False):
         if entry is None:
             raise HTTPException(401, "missing or invalid API key",
                                 headers={"WWW-Authenticate": "Bearer"})
-        principal = Principal(entry["key_id"], entry["role"])
+        principal = Principal(entry["key_id"], entry["role"], entry.get("owner"))
         request.state.principal = principal
         if roles and principal.role not in roles:
             request.app.state.idic.audit_event(request, principal, "denied", status=403)
@@ -70,7 +71,7 @@ def require_role(*roles: str, basic: bool = False):
     return dependency
 
 
-ANY = ("admin", "analyst", "marketer", "privacy", "collector")
+ANY = ("admin", "analyst", "marketer", "privacy", "collector", "service")
 COLLECT = ("admin", "marketer", "collector")
 READ_PROFILES = ("admin", "analyst", "marketer", "privacy")
 CONSENT_READ = ("admin", "marketer", "privacy")

@@ -58,10 +58,36 @@ def _write(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def create_key(ws_path: Path, role: str, *, label: str | None = None) -> dict[str, Any]:
-    """Create a key for ``role``; the returned ``key`` is shown once and never stored."""
+OWNER_MAX = 100
+
+
+def _check_owner(role: str, owner: str | None) -> str | None:
+    """A service key names its person (as in tasks' ``owner``); other keys name none."""
+    if role != "service":
+        if owner is not None:
+            raise InputError(f"--owner is for service keys, not {role!r} keys",
+                             hint="create the key without --owner")
+        return None
+    if owner is None or not owner.strip():
+        raise InputError("a service key needs --owner: the person whose tasks it works "
+                         "(as in the tasks' owner column, e.g. --owner 'Chen Wei')")
+    owner = owner.strip()
+    if len(owner) > OWNER_MAX or any(ord(ch) < 32 or ord(ch) == 127 for ch in owner):
+        raise InputError(f"--owner must be 1 to {OWNER_MAX} printable characters",
+                         hint="a person's name as the tasks' owner column has it")
+    if owner.startswith("queue:"):
+        raise InputError("--owner names a person, not a team queue",
+                         hint="assign queue tasks to the person first (idic tasks assign)")
+    return owner
+
+
+def create_key(ws_path: Path, role: str, *, label: str | None = None,
+               owner: str | None = None) -> dict[str, Any]:
+    """Create a key for ``role``; the returned ``key`` is shown once and never stored.
+    ``owner``: for a ``service`` key (required), the person whose tasks it works."""
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}; expected one of {', '.join(ROLES)}")
+    owner = _check_owner(role, owner)
     if not (Path(ws_path) / "workspace.json").exists():
         raise InputError(f"{ws_path} is not an idic workspace",
                          hint=f"create it with `idic init --workspace {ws_path}`")
@@ -69,6 +95,8 @@ def create_key(ws_path: Path, role: str, *, label: str | None = None) -> dict[st
     key = f"idic_{key_id}_{secrets.token_urlsafe(24)}"
     entry = {"key_id": key_id, "role": role, "sha256": _hash(key), "label": label,
              "created_at": datetime.now(UTC).isoformat(), "revoked_at": None}
+    if owner is not None:
+        entry["owner"] = owner
     with _locked(ws_path) as path:
         data = _read(path)
         data["keys"].append(entry)

@@ -9,6 +9,12 @@
 - ``privacy``: the privacy officer: data-subject requests (export, erasure), consents,
   full profiles to verify a requester.
 - ``collector``: write-only key for trackers (event collection and consent capture).
+- ``service``: a customer-service agent; the key names the person (``owner``). Their own
+  follow-up tasks only, and for a task still open the customer's name, e-mail and phone
+  (following up a complaint or an order is serving the customer, not marketing to them: no
+  marketing consent is asked; a customer who objects, restricts processing or is erased has
+  no open task, the tasks stage and the rights cancel them). Nothing else: no profiles, no
+  dashboard.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-ROLES = ("admin", "analyst", "marketer", "privacy", "collector")
+ROLES = ("admin", "analyst", "marketer", "privacy", "collector", "service")
 
 #: columns that identify a person directly (removed or hashed for analysts)
 DIRECT_IDENTIFIERS = frozenset({

@@ -19,6 +19,8 @@ from idic.privacy.keys import create_key
 from idic.privacy.roles import ROLES
 from idic.workspace import Workspace
 
+AGENT = "Chen Wei"  # the person of the service key
+
 C1, C2 = make_id("c1", "retain", 0), make_id("c2", "service_recovery", 0)
 
 
@@ -29,7 +31,8 @@ def api(tws_path):
             "source": ["idic"], "source_customer_id": ["c2"], "purpose": ["email_marketing"],
             "status": ["withdrawn"], "recorded_at": [datetime(2026, 2, 15, tzinfo=UTC)],
             "proof": pa.array([None], pa.string()), "channel": ["web"]}))
-    keys = {r: create_key(tws_path, r)["key"] for r in ROLES}
+    keys = {r: create_key(tws_path, r, owner=AGENT if r == "service" else None)["key"]
+            for r in ROLES}
     with TestClient(create_app(tws_path)) as c:
         yield c, {r: {"Authorization": f"Bearer {k}"} for r, k in keys.items()}
 
@@ -121,3 +124,53 @@ def test_dashboard_page_and_customer_360(api):
     assert 'id="tasks"' in p and C1 in p
     prof = c.get("/v1/customers/c2", headers=h["analyst"]).json()
     assert prof["tasks"][0]["task_id"] == C2 and "note" not in prof["tasks"][0]
+
+
+def test_service_key_works_its_own_tasks_with_the_contact_details(api):
+    """A service agent's key (owner Chen Wei) lists only Chen Wei's tasks and sees the
+    customer's name, e-mail and phone while a task is open, even without e-mail-marketing
+    consent (c2 withdrew it); closes only their own; everything else is refused, audited."""
+    c, h = api
+    svc = h["service"]
+    assert c.get("/v1/whoami", headers=svc).json() == {
+        "key_id": c.get("/v1/whoami", headers=svc).json()["key_id"], "role": "service",
+        "owner": AGENT}
+    everyone = c.get("/v1/tasks", headers=h["admin"]).json()["tasks"]
+    theirs = {t["task_id"] for t in everyone if t["owner"] == AGENT}
+    mine = c.get("/v1/tasks", headers=svc).json()
+    assert {t["task_id"] for t in mine["tasks"]} == theirs and mine["total"] == len(theirs)
+    assert C2 not in theirs  # the complaint waits in queue:service
+    r = c.post(f"/v1/tasks/{C2}/close", json={"outcome": "success"}, headers=svc)
+    assert r.status_code == 403  # not theirs (yet)
+    assert c.post(f"/v1/tasks/{C2}/assign", json={"owner": AGENT},
+                  headers=svc).status_code == 403  # team leads assign
+    assert c.post(f"/v1/tasks/{C2}/assign", json={"owner": AGENT},
+                  headers=h["marketer"]).status_code == 200
+    got = {t["task_id"]: t for t in c.get("/v1/tasks", headers=svc).json()["tasks"]}
+    assert got[C2]["contact"] == {"first_name": "Firstc2", "last_name": "Lastc2",
+                                  "email": "c2@example.org", "phone": "+44700000001"}
+    # the marketer, for the same customer, sees no e-mail or phone (consent withdrawn)
+    m = c.get("/v1/tasks", params={"customer_id": "c2"},
+              headers=h["marketer"]).json()["tasks"][0]
+    assert m["contact"]["email"] is None and m["contact"]["phone"] is None
+    assert c.get("/v1/tasks", params={"owner": "Priya Shah"}, headers=svc).status_code == 403
+    assert c.get("/v1/tasks", params={"owner": AGENT}, headers=svc).status_code == 200
+    r = c.post(f"/v1/tasks/{C2}/close", json={"outcome": "success", "note": "refunded"},
+               headers=svc)
+    assert r.status_code == 200 and r.json()["outcome"] == "success"
+    done = {t["task_id"]: t for t in c.get("/v1/tasks", headers=svc).json()["tasks"]}[C2]
+    assert done["contact"] == {"first_name": "Firstc2"} and done["note"] == "refunded"
+    others = [t["task_id"] for t in everyone if t["owner"] not in (AGENT, "queue:service")
+              and t["status"] in ("open", "assigned")]
+    assert others
+    assert c.post(f"/v1/tasks/{others[0]}/close", json={"outcome": "success"},
+                  headers=svc).status_code == 403
+    for path in ("/v1/customers", "/v1/customers/c2", "/v1/audit", "/v1/nba",
+                 "/v1/customers/c2/consents"):
+        assert c.get(path, headers=svc).status_code == 403, path
+    assert c.get("/dashboard/tasks", headers=svc).status_code == 403
+    log = c.get("/v1/audit", params={"limit": 200}, headers=h["admin"]).json()["entries"]
+    svc_log = [(e["action"], e["target"], e["status"]) for e in log if e["role"] == "service"]
+    assert ("task_close", C2, 403) in svc_log and ("task_close", C2, 200) in svc_log
+    assert ("task_close", others[0], 403) in svc_log
+    assert ("list_tasks", None, 403) in svc_log and ("denied", None, 403) in svc_log

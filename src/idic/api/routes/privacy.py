@@ -100,6 +100,9 @@ def get_audit(request: Request, limit: int = Query(100, ge=1, le=10_000),
     return {"entries": entries, "limit": limit, "offset": offset}
 
 
-@router.get("/whoami", summary="The key's id and role")
+@router.get("/whoami", summary="The key's id and role (and, for a service key, its person)")
 def whoami(principal: Principal = Depends(require_role(*ANY))) -> dict[str, str]:
-    return {"key_id": principal.key_id, "role": principal.role}
+    out = {"key_id": principal.key_id, "role": principal.role}
+    if principal.owner is not None:
+        out["owner"] = principal.owner
+    return out

@@ -1,6 +1,9 @@
 """Follow-up tasks for people: list (analyst, marketer, admin; contact details masked by
-role), assign and close (marketer, admin: the people who work the tasks). Every change is
-in the audit log."""
+role), assign and close (marketer, admin: the people who work the tasks). A ``service``
+key (a customer-service agent; the key names the person) lists and closes only its own
+tasks, and sees the customer's name, e-mail and phone while a task is open (serving the
+customer needs no marketing consent). Every change, and every refusal, is in the audit
+log."""
 
 from __future__ import annotations
 
@@ -15,8 +18,9 @@ from idic.api.auth import Principal, require_role
 from idic.api.schemas import PRINTABLE
 
 router = APIRouter(prefix="/v1", tags=["tasks"])
-READ = ("admin", "analyst", "marketer")
+READ = ("admin", "analyst", "marketer", "service")
 WORK = ("admin", "marketer")
+CLOSE = ("admin", "marketer", "service")
 TASK_ID = Path(..., pattern=r"^tsk_[0-9a-f]{16}$", max_length=20,
                description="Task id (tsk_ and 16 hex digits)")
 _NOTE = r"^[^\x00-\x08\x0b-\x1f\x7f]*$"
@@ -35,6 +39,10 @@ class Close(BaseModel):
     note: str | None = Field(None, max_length=2000, pattern=_NOTE)
 
 
+class _NotYours(Exception):
+    """A service key touching a task of another owner."""
+
+
 def _state_error(e: Exception) -> HTTPException:
     return HTTPException(409, str(e))
 
@@ -51,16 +59,24 @@ async def list_tasks(request: Request,
     from idic.customize.tasks import store, view
 
     st = request.app.state.idic
+    if principal.role == "service":  # an agent sees their own tasks only
+        if owner is not None and owner != principal.owner:
+            st.audit_event(request, principal, "list_tasks", status=403,
+                           detail={"owner_asked": "another person"})
+            raise HTTPException(403, "a service key lists its own tasks only")
+        owner = principal.owner or "\x00"  # (a key without an owner sees no task)
 
     def compute() -> dict[str, Any]:
         with st.gate.use() as ws:
             rows, total = store.query(ws, owner=owner, status=status, customer_id=customer_id,
                                       action=action, limit=limit, offset=offset)
-            return {"tasks": view.masked(ws, rows, principal.role, st.secret),
+            return {"tasks": view.masked(ws, rows, principal.role, st.secret,
+                                         owner=principal.owner),
                     "total": total, "limit": limit, "offset": offset}
 
-    res = await run_in_threadpool(st.cached, ("tasks", principal.role, owner, status,
-                                              customer_id, action, limit, offset), compute)
+    res = await run_in_threadpool(st.cached, ("tasks", principal.role, principal.owner, owner,
+                                              status, customer_id, action, limit, offset),
+                                  compute)
     st.audit_event(request, principal, "list_tasks",
                    detail={"rows": len(res["tasks"]), "status": status})
     return res
@@ -76,6 +92,8 @@ async def _change(request: Request, principal: Principal, task_id: str, event: s
 
     def work() -> dict[str, Any]:
         with st.gate.use(write=True) as ws:
+            if principal.role == "service" and store.get(ws, task_id)["owner"] != principal.owner:
+                raise _NotYours
             return change(ws)
 
     try:
@@ -83,6 +101,9 @@ async def _change(request: Request, principal: Principal, task_id: str, event: s
     except store.TaskStateError as e:
         st.audit_event(request, principal, event, target=task_id, status=409)
         raise _state_error(e) from None
+    except _NotYours:
+        st.audit_event(request, principal, event, target=task_id, status=403)
+        raise HTTPException(403, "a service key works its own tasks only") from None
     st.audit_event(request, principal, event, target=task_id, detail=detail(row))
     return store.jsonable(row)
 
@@ -104,7 +125,7 @@ async def assign_task(body: Assign, request: Request, task_id: str = TASK_ID,
              responses={404: {"description": "unknown task"},
                         409: {"description": "the task is already closed"}})
 async def close_task(body: Close, request: Request, task_id: str = TASK_ID,
-                     principal: Principal = Depends(require_role(*WORK))) -> dict[str, Any]:
+                     principal: Principal = Depends(require_role(*CLOSE))) -> dict[str, Any]:
     from idic.customize.tasks import store
 
     return await _change(

@@ -36,11 +36,18 @@ def granted(ws: Workspace, ids: list[str]) -> dict[str, set[str]]:
     return out
 
 
-def masked(ws: Workspace, rows: list[dict[str, Any]], role: str, secret: bytes
-           ) -> list[dict[str, Any]]:
+#: what a service agent sees of the customer of an open task of theirs
+SERVICE_CONTACT = ("first_name", "last_name", "email", "phone")
+ACTIVE = ("open", "assigned")
+
+
+def masked(ws: Workspace, rows: list[dict[str, Any]], role: str, secret: bytes, *,
+           owner: str | None = None) -> list[dict[str, Any]]:
     """Task rows (JSON-ready) with ``contact`` as ``role`` may see it: admin and privacy
     everything; a marketer the first name, city, and e-mail/phone only with consent; an
-    analyst no contact details and no notes (free text)."""
+    analyst no contact details and no notes (free text); a service agent (``owner``: the
+    key's person) name, e-mail and phone for their own open tasks, the first name only
+    once a task is closed, nothing of anyone else's."""
     from idic.privacy.roles import mask_row
 
     ids = [r["customer_id"] for r in rows]
@@ -50,10 +57,18 @@ def masked(ws: Workspace, rows: list[dict[str, Any]], role: str, secret: bytes
     for r in rows:
         row = store.jsonable(r)
         c = {"customer_id": r["customer_id"], **cs.get(r["customer_id"], {})}
-        c = mask_row(c, role, secret, ok.get(r["customer_id"], set()))
-        row["contact"] = {k: v for k, v in c.items() if k != "customer_id"}
-        if role not in ("admin", "privacy", "marketer"):
-            row["note"] = None
+        if role == "service":
+            mine = owner is not None and r.get("owner") == owner
+            keep = SERVICE_CONTACT if mine and r.get("status") in ACTIVE else (
+                ("first_name",) if mine else ())
+            row["contact"] = {k: c.get(k) for k in keep}
+            if not mine:
+                row["note"] = None
+        else:
+            c = mask_row(c, role, secret, ok.get(r["customer_id"], set()))
+            row["contact"] = {k: v for k, v in c.items() if k != "customer_id"}
+            if role not in ("admin", "privacy", "marketer"):
+                row["note"] = None
         out.append(row)
     return out
 
