@@ -156,3 +156,29 @@ def test_erasure_removes_the_customers_tasks_and_they_do_not_come_back(tws):
     set_nba(tws, NBA)  # a stale next best action naming c1 again makes no task
     res = stage.run(tws, at=T0 + timedelta(days=1))
     assert "c1" not in by_customer(tws) and res["created"] == 0 and res["kept"] == 2
+
+
+def test_the_stages_own_changes_are_in_the_audit_log(tws):
+    """Who gave a task to whom and who cancelled it: for the stage's own changes the audit
+    log says it (role stage:tasks), with the task ids, owners and reasons; a run that
+    changes nothing adds no entry."""
+    from idic.privacy import audit
+
+    def entries():
+        return [e for e in audit.read(tws, limit=100) if e["action"] == "tasks_stage"]
+
+    stage.run(tws, at=T0)
+    first = entries()
+    assert len(first) == 1 and first[0]["role"] == "stage:tasks"
+    d = first[0]["detail"]
+    assert (d["created"], d["cancelled"], d["listed_all"]) == (3, 0, True)
+    assert d["created_tasks"][store.make_id("c1", "retain", 0)] == "Chen Wei"
+    assert d["created_tasks"][store.make_id("c2", "service_recovery", 0)] == "queue:service"
+    stage.run(tws, at=T0 + timedelta(hours=1))
+    assert len(entries()) == 1  # nothing changed, nothing logged
+    set_nba(tws, {**NBA, "c1": ("win_back", "email", "email_marketing")})
+    stage.run(tws, at=T0 + timedelta(days=1))
+    d = next(e["detail"] for e in entries() if e["detail"]["cancelled"])
+    assert d["cancelled_tasks"] == {
+        store.make_id("c1", "retain", 0): "the next best action changed to win_back"}
+    assert list(d["created_tasks"]) == [store.make_id("c1", "win_back", 0)]

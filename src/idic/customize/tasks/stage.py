@@ -220,5 +220,32 @@ def run(ws: Workspace, *, at: datetime | None = None, **_opts: Any) -> dict[str,
     rows, counts = reconcile(existing, nba, allowed(ws, wanted), cfg, now,
                              blocked_now(ws, existing) if existing else set())
     store.write_all(ws, rows)
+    _audit(ws, existing, rows)
     by_status = {s: sum(r["status"] == s for r in rows) for s in store.STATUSES}
     return {"tables": [store.TABLE], **counts, "tasks": len(rows), "by_status": by_status}
+
+
+AUDIT_IDS = 1000  # task ids listed per kind of change in one audit entry at most
+
+
+def _audit(ws: Workspace, before: list[dict[str, Any]], after: list[dict[str, Any]]) -> None:
+    """One audit entry per run that changed tasks (role ``stage:tasks``): the ids of the
+    tasks it created (with their owner) and cancelled (with the reason), so that the
+    audit log answers "who gave this task to whom, who cancelled it" for the stage's own
+    changes as it does for people's."""
+    from idic.privacy import audit
+
+    old = {r["task_id"]: r for r in before}
+    created = [r for r in after if r["task_id"] not in old]
+    cancelled = [r for r in after if r["status"] == "cancelled"
+                 and old.get(r["task_id"], {}).get("status") not in (None, "cancelled")]
+    if not created and not cancelled:
+        return
+    detail = {
+        "created": len(created), "cancelled": len(cancelled),
+        "created_tasks": {r["task_id"]: r["owner"] for r in created[:AUDIT_IDS]},
+        "cancelled_tasks": {r["task_id"]: r["status_reason"] for r in cancelled[:AUDIT_IDS]},
+        "listed_all": len(created) <= AUDIT_IDS and len(cancelled) <= AUDIT_IDS,
+    }
+    audit.append(ws, [audit.entry("tasks_stage", key_id=None, role="stage:tasks",
+                                  method="STAGE", route="tasks", detail=detail)])
