@@ -236,7 +236,7 @@ def value(ws: Workspace, *, currency: str | None = None) -> Section:
     other = {c: n for c, n in m["orders"].items() if c != m["currency"]}
     if other:
         s.bullets.append(f"Amounts in {m['currency']}: " + "; ".join(
-            f"{n:,} orders in {c} converted at {m['fx_rates'].get(c, float('nan')):g} "
+            f"{n:,} orders in {c} converted at {m['rates_text'].get(c, 'no rate')} "
             f"{m['currency']} per {c}" for c, n in sorted(other.items()))
             + " (workspace.json fx_rates; `idic currency show`).")
     if eng.has_table("abc") and eng.count("abc"):
