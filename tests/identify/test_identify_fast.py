@@ -151,18 +151,33 @@ def test_fast_prediction_equals_splinks_own_sql(demo_data) -> None:
     ws.close()
 
 
-def test_failure_beside_the_splink_thread_is_raised_not_hung(demo_data, monkeypatch) -> None:
-    """An error while the graph is built reaches the caller; the Splink thread, waiting
-    for its labels, is released and ends."""
+@pytest.mark.parametrize("where", ["graph", "records_write"])
+def test_failure_beside_the_splink_thread_is_raised_not_hung(demo_data, monkeypatch,
+                                                             where) -> None:
+    """An error (or Ctrl-C) while the graph is built or the records are written reaches
+    the caller; the Splink thread, waiting for its labels or predicting, is released or
+    interrupted and ends."""
     import threading
 
-    ws = _ws(demo_data, "fails")
+    ws = _ws(demo_data, f"fails-{where}")
 
     def broken(*_a, **_k):
         raise RuntimeError("graph broke")
 
-    monkeypatch.setattr(stage, "supernodes", broken)
-    with pytest.raises(RuntimeError, match="graph broke"):
+    if where == "graph":
+        monkeypatch.setattr(stage, "supernodes", broken)
+        expected: type[BaseException] = RuntimeError
+    else:
+        orig = ws.engine.create_table
+
+        def stop(name, *a, **k):
+            if name == "identity_records":
+                raise KeyboardInterrupt
+            return orig(name, *a, **k)
+
+        monkeypatch.setattr(ws.engine, "create_table", stop)
+        expected = KeyboardInterrupt
+    with pytest.raises(expected):
         stage.run(ws)
     assert not [t for t in threading.enumerate() if t.name.startswith("idic-splink")]
     ws.close()

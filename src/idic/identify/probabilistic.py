@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -194,6 +195,8 @@ def _safely(linker: Linker, what: str, fn: Any) -> bool:
     try:
         fn()
         return True
+    except duckdb.InterruptException:
+        raise  # the run was stopped (stage._SplinkRun.abort), not a step that failed
     except Exception as exc:
         linker._settings_obj.core_model_settings = saved
         log.warning("%s skipped: %s", what, str(exc).splitlines()[0][:200])
@@ -279,7 +282,7 @@ class Matcher:
     def __init__(self, engine: Engine, records: ir.Table, ws_path: Path, *,
                  retrain: bool = False, labels: pa.Table | Callable[[], pa.Table | None]
                  | None = None, everything: ir.Table | None = None,
-                 arrow: pa.Table | None = None) -> None:
+                 arrow: pa.Table | None = None, db_api: Any = None) -> None:
         """``records``: the records Splink is handed (all of them, or an incremental
         batch); ``everything``: all records, to count term frequencies from when the
         model has none yet (default ``records``).
@@ -288,10 +291,12 @@ class Matcher:
         and no ``everything``, the matcher never touches ``engine`` (term frequencies are
         counted from the Arrow table), so it can train and predict in another thread
         while the engine's connection does other work (``stage.py``). ``labels`` may then
-        be a function, called once the prior and u are estimated (:func:`train`)."""
+        be a function, called once the prior and u are estimated (:func:`train`).
+        ``db_api``: the Splink database API to work in (default: a new one), so that a
+        caller can interrupt its queries."""
         self.engine = engine
         self.path = model_path(ws_path)
-        self.db_api = _backend.splink_db_api(engine)
+        self.db_api = db_api if db_api is not None else _backend.splink_db_api(engine)
         self.uid = uuid.uuid4().hex[:8]  # Spark temp views are session-wide: unique names
         self._records = records
         data = match_input(records)

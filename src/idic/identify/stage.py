@@ -8,6 +8,7 @@ records). Idempotent: a second run on the same input leaves the same tables.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -155,7 +156,7 @@ def _full_run(ws: Workspace, prev: dict[str, Any] | None, *, retrain: bool,
     except BaseException as exc:
         if not labels_box.done():
             labels_box.set_exception(exc)
-        splink.wait(quiet=True)
+        splink.abort()
         raise
     matcher = splink.wait()
     if matcher.trained and report is not None:
@@ -223,28 +224,41 @@ class _SplinkRun:
         self.links: pa.Table | None = None
         self._args = (engine, recs, ws_path, retrain, threshold, labels, full)
         self._future: Future[Matcher] | None = None
+        self._api: Any = None
         if engine.name == "duckdb" and self.THREADED:
             arrow = engine.to_arrow(match_input(recs))  # in this thread: the engine's connection
+            self._api = _backend.splink_db_api(engine)  # Splink's private DuckDB
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="idic-splink")
             self._future = self._pool.submit(self._run, arrow)
 
     def _run(self, arrow: pa.Table | None) -> Matcher:
         engine, recs, ws_path, retrain, threshold, labels, full = self._args
-        matcher = Matcher(engine, recs, ws_path, retrain=retrain, labels=labels, arrow=arrow)
+        matcher = Matcher(engine, recs, ws_path, retrain=retrain, labels=labels, arrow=arrow,
+                          db_api=self._api)
         if full or matcher.trained:
             self.links = matcher.predict(threshold)
         return matcher
 
-    def wait(self, *, quiet: bool = False) -> Matcher:
-        """The matcher (trained or loaded; :attr:`links` set when it predicted every pair);
-        ``quiet``: after a failure elsewhere, wait for the thread and ignore its error."""
+    def abort(self) -> None:
+        """After a failure (or Ctrl-C) beside it: interrupt Splink's queries until the
+        thread ends (a prediction at 1M records would otherwise run on for minutes)."""
         if self._future is None:
-            return None if quiet else self._run(None)  # type: ignore[return-value]
+            return
+        while not self._future.done():
+            with contextlib.suppress(Exception):
+                self._api._con.interrupt()
+            with contextlib.suppress(BaseException):
+                self._future.result(timeout=0.2)
+        self._pool.shutdown(wait=True)
+
+    def wait(self) -> Matcher:
+        """The matcher (trained or loaded; :attr:`links` set when it predicted every pair)."""
+        if self._future is None:
+            return self._run(None)
         try:
             return self._future.result()
         except BaseException:
-            if quiet:
-                return None  # type: ignore[return-value]
+            self.abort()  # (Ctrl-C while waiting: stop Splink too)
             raise
         finally:
             self._pool.shutdown(wait=True)
