@@ -195,3 +195,24 @@ def test_term_frequencies_from_arrow_equal_the_engines(values) -> None:
     want = sorted(term_frequency_table(t, "first_name").to_pyarrow().to_pylist(), key=repr)
     got = sorted(term_frequency_arrow(tab, "first_name").to_pylist(), key=repr)
     assert got == want
+
+
+def test_changed_matching_rules_make_the_next_run_a_full_one(demo_data, monkeypatch) -> None:
+    """Links kept by an incremental run must be those a full run finds: after an upgrade
+    that changes the blocking rules (or the graph's rules), the next run is a full one."""
+    from splink import block_on
+
+    from idic.identify import probabilistic
+
+    ws = _ws(demo_data, "rules")
+    stage.run(ws)
+    again = stage.run(ws)
+    assert again["incremental"] and again["matching"] == stage.matching_key(ws.path)
+    monkeypatch.setattr(probabilistic, "PREDICT_BLOCKING",
+                        [*probabilistic.PREDICT_BLOCKING, block_on("city")])
+    changed = stage.run(ws)
+    assert not changed["incremental"] and changed["matching"] != again["matching"]
+    assert stage.run(ws)["incremental"]  # and incremental again from then on
+    monkeypatch.setattr(stage, "GRAPH_VERSION", stage.GRAPH_VERSION + 1)
+    assert not stage.run(ws)["incremental"]
+    ws.close()

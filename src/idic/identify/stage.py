@@ -106,6 +106,7 @@ def run(ws: Workspace, *, retrain: bool = False, threshold: float = DEFAULT_THRE
         "at": at.isoformat(),
         "model_mtime": model_path(ws.path).stat().st_mtime if model_path(ws.path).exists()
         else None,
+        "matching": matching_key(ws.path),
     }
     model_dir = model_path(ws.path).parent
     model_dir.mkdir(parents=True, exist_ok=True)
@@ -269,13 +270,39 @@ def last_run(ws: Workspace) -> dict[str, Any] | None:
     return json.loads(p.read_text()) if p.exists() else None
 
 
+#: bump when the identifier graph's or the guard's rules change (links they made earlier
+#: must then be recomputed: the next run is a full one)
+GRAPH_VERSION = 1
+
+
+def matching_key(ws_path: Any) -> str | None:
+    """A fingerprint of how records are matched: the model as it is used (its comparisons
+    and levels, blocking rules, parameters; blocking rules and level SQL come from the code
+    for a model of the default shape) and :data:`GRAPH_VERSION`. A run whose key differs
+    from the last run's is a full run: after an upgrade that changed the blocking rules,
+    say, links kept from before would not be those a full run finds."""
+    import hashlib
+
+    from idic.identify.probabilistic import load_model
+
+    mp = model_path(ws_path)
+    if not mp.exists():
+        return None
+    used = load_model(mp, "duckdb")
+    used.pop("linker_uid", None)
+    text = json.dumps({"model": used, "graph": GRAPH_VERSION}, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def _incremental_base(ws: Workspace, threshold: float) -> dict[str, Any] | None:
-    """The last run, if its links can be reused: same threshold and model file, tables there."""
+    """The last run, if its links can be reused: same threshold, model file and matching
+    rules (:func:`matching_key`), tables there."""
     prev = last_run(ws)
     engine = ws.engine
     mp = model_path(ws.path)
     if (prev is None or prev.get("threshold") != threshold or not mp.exists()
             or prev.get("model_mtime") != mp.stat().st_mtime
+            or prev.get("matching") != matching_key(ws.path)
             or not engine.has_table(LINKS) or not engine.has_table(cl.MAP)):
         return None
     return prev
