@@ -63,6 +63,12 @@ def test_priority_and_due_date():
     ({"members": {"service": ["ok", "bad\x00name"]}}, "control characters"),
     ({"teams": {"x": ["fly"]}}, "teams.x"),
     ({"colour": 1}, "tasks.colour"),
+    ({"max_open": -1}, "max_open"),
+    ({"max_open": 2.5}, "max_open"),
+    ({"max_open": True}, "max_open"),
+    ({"max_open": {"Ana": "ten"}}, "max_open.Ana"),
+    ({"max_open": {"bad\x00name": 3}}, "control characters"),
+    ({"max_open": 100_001}, "max_open"),
 ])
 def test_bad_configuration_is_one_clear_error(tasks, needle):
     with pytest.raises(InputError, match=None) as e:
@@ -92,3 +98,24 @@ def test_round_robin_carries_on_across_runs():
     assert got == ["A", "B", "C", "A"]
     later = Assigner(c, [_task(o, "retention", "done") for o in got])
     assert later.owner("retention", None) == "B"
+
+
+def test_nobody_gets_more_than_their_max_open():
+    """Capacity: a member at their max is skipped, one on leave (0) gets nothing, an
+    account owner at capacity hands the task to the team, a full team queues it."""
+    c = cfg(members={"service": ["Ana", "Ben", "Cy"]},
+            max_open={"*": 2, "Ben": 1, "Cy": 0, "Priya": 1})
+    a = Assigner(c, [_task("Ana"), _task("Priya", team="sales")])
+    # Ana holds 1 of 2, Ben 0 of 1, Cy is on leave
+    assert [a.owner("service", None) for _ in range(3)] == ["Ben", "Ana", "queue:service"]
+    assert a.owner("service", "Priya") == "queue:service"  # Priya full, team full
+    assert cfg(max_open=3).capacity("anyone") == 3 and cfg().capacity("x") == float("inf")
+    rr = Assigner(cfg(members={"t": ["A", "B", "C"]}, assignment="round_robin",
+                      max_open={"B": 0}), [])
+    assert [rr.owner("t", None) for _ in range(4)] == ["A", "C", "A", "C"]
+    full = Assigner(cfg(members={"t": ["A"]}, max_open=1), [_task("A", team="t")])
+    assert full.owner("t", None) == "queue:t"
+    # done and cancelled tasks do not count against the capacity
+    again = Assigner(cfg(members={"t": ["A"]}, max_open=1),
+                     [_task("A", team="t", status="done"), _task("A", "t", "cancelled")])
+    assert again.owner("t", None) == "A"

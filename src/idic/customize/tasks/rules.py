@@ -16,6 +16,7 @@ Rogers' (ch. 5: MVC, MGC, LMC, BZ).
        "teams": {"service": ["service_recovery", "reduce_cost_to_serve"], ...},
        "members": {"service": ["Ana Silva", "Ben Okoye"]},
        "assignment": "least_loaded",      # or "round_robin"
+       "max_open": {"*": 25, "Ben Okoye": 10},  # active tasks a person holds at most
        "account_owner": true,              # B2B contacts go to their account's owner
        "priority": {"high_actions": ["service_recovery"], "high_expected_value": 50,
                     "low_expected_value": 2},
@@ -61,6 +62,7 @@ DEFAULTS: dict[str, Any] = {
               "retention": ["retain", "win_back"], "sales": ["cross_sell", "up_sell"]},
     "members": {},
     "assignment": "least_loaded",
+    "max_open": None,  # no limit; a number for everyone, or {"*": n, "<person>": m}
     "account_owner": True,
     "priority": {"high_actions": ["service_recovery"], "high_expected_value": 50.0,
                  "low_expected_value": 2.0},
@@ -112,6 +114,13 @@ class Config:
     low_expected_value: float
     due_days: dict[str, int]
     cooldown_days: int
+    max_open: dict[str, int] | None = None  # person (or "*") -> active tasks at most
+
+    def capacity(self, person: str) -> float:
+        """How many active tasks ``person`` may hold (``inf``: no limit)."""
+        if not self.max_open:
+            return math.inf
+        return self.max_open.get(person, self.max_open.get("*", math.inf))
 
     def needs_person(self, row: dict[str, Any]) -> bool:
         return any(r.matches(row) for r in self.rules)
@@ -220,4 +229,26 @@ def config(ws: Workspace | None) -> Config:
         raise _bad("cooldown_days", "whole days 0-3650")
     return Config(rules, teams, members, c["assignment"], bool(c["account_owner"]),
                   tuple(pr.get("high_actions") or ()), float(pr["high_expected_value"]),
-                  float(pr["low_expected_value"]), {k: int(v) for k, v in dd.items()}, cd)
+                  float(pr["low_expected_value"]), {k: int(v) for k, v in dd.items()}, cd,
+                  _max_open(c["max_open"]))
+
+
+MAX_OPEN = 100_000
+
+
+def _max_open(raw: Any) -> dict[str, int] | None:
+    """``max_open``: None (no limit), a number for everyone, or ``{"*": n, person: m}``
+    (0: the person takes no new tasks, e.g. on leave)."""
+    from idic.customize.tasks.validate import owner
+
+    def count(v: Any, key: str) -> int:
+        if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= MAX_OPEN:
+            raise _bad(key, f"a whole number of active tasks, 0-{MAX_OPEN:,}")
+        return v
+
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        return {"*": count(raw, "max_open")}
+    return {("*" if k == "*" else owner(k, what="tasks.max_open")): count(v, f"max_open.{k}")
+            for k, v in raw.items()}
