@@ -237,3 +237,18 @@ def test_cli_dated_rates_keep_the_fixed_rate_before_them(ws) -> None:
         assert _sums(w)["shop:a"] == pytest.approx(100 + 85 * 1.1)
     finally:
         w.close()
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.one_of(st.text(max_size=14), st.dates().map(str)))
+def test_parse_day_fuzz(text) -> None:
+    from datetime import date
+
+    from idic.money import parse_day
+
+    try:
+        day = parse_day(text)
+    except InputError as e:
+        assert "--from" in str(e)
+        return
+    assert date.fromisoformat(day).isoformat() == day == text.strip()

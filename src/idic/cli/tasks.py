@@ -82,8 +82,7 @@ def assign_cmd(
 
     with open_ws(workspace) as ws:
         row = store.assign(ws, task_id, owner)
-        record_cli(ws, "task_assign", row["task_id"],
-                   {"owner": row["owner"], "previous_owner": row["previous_owner"]})
+        record_cli(ws, "task_assign", row["task_id"], store.audit_detail("task_assign", row))
     if json_:
         emit_json(store.jsonable(row))
     else:
@@ -110,9 +109,7 @@ def close_cmd(
 
     with open_ws(workspace) as ws:
         row = store.close(ws, task_id, outcome, value=value, note=note)
-        record_cli(ws, "task_close", row["task_id"],
-                   {"outcome": row["outcome"], "value_realised": row["value_realised"],
-                    "note_chars": len(row["note"] or "")})
+        record_cli(ws, "task_close", row["task_id"], store.audit_detail("task_close", row))
     if json_:
         emit_json(store.jsonable(row))
     else:

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from idic.customize.tasks.owners import Assigner
 from idic.customize.tasks.rules import config
@@ -119,3 +121,23 @@ def test_nobody_gets_more_than_their_max_open():
     again = Assigner(cfg(members={"t": ["A"]}, max_open=1),
                      [_task("A", team="t", status="done"), _task("A", "t", "cancelled")])
     assert again.owner("t", None) == "A"
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.one_of(st.none(), st.integers(-5, 200_000), st.floats(), st.booleans(),
+                 st.text(max_size=5), st.dictionaries(
+                     st.one_of(st.just("*"), st.text(max_size=12)),
+                     st.one_of(st.integers(-3, 200_000), st.text(max_size=3), st.none()),
+                     max_size=4)))
+def test_max_open_fuzz(raw):
+    """Any max_open is one clear error or a capacity of 0 to 100,000 per named person."""
+    try:
+        c = cfg(max_open=raw)
+    except InputError as e:
+        assert "max_open" in str(e) or "control characters" in str(e) or "tasks." in str(e)
+        return
+    if raw is None or raw == {}:
+        assert not c.max_open and c.capacity("anyone") == float("inf")
+        return
+    assert c.max_open and all(isinstance(v, int) and 0 <= v <= 100_000
+                              for v in c.max_open.values())

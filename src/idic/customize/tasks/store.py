@@ -202,6 +202,16 @@ def cancel_for_customer(ws: Workspace, customer_id: str, why: str, *,
         TABLE, lambda t: (t.customer_id == customer_id) & t.status.isin(ACTIVE), values)
 
 
+def audit_detail(event: str, row: dict[str, Any]) -> dict[str, Any]:
+    """What the audit log keeps of a person's change to a task (``task_assign`` or
+    ``task_close``; never the note's text, only its length): the same from the CLI and
+    the API."""
+    if event == "task_assign":
+        return {"owner": row["owner"], "previous_owner": row["previous_owner"]}
+    return {"outcome": row["outcome"], "value_realised": row["value_realised"],
+            "note_chars": len(row["note"] or "")}
+
+
 def jsonable(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()
             if k != "seq"}
