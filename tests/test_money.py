@@ -252,3 +252,13 @@ def test_parse_day_fuzz(text) -> None:
         assert "--from" in str(e)
         return
     assert date.fromisoformat(day).isoformat() == day == text.strip()
+
+
+def test_report_names_dated_rates(small_demo) -> None:
+    from idic.measure.sections import value
+
+    with Workspace.open(small_demo, read_only=True) as w:  # settings changed in memory only
+        w.settings["fx_rates"] = {"GBP": {"1970-01-01": 1.17647, "2026-01-01": 1.15}}
+        bullet = next(b for b in value(w).bullets if "orders in GBP" in b)
+    assert ("converted at the rate of each order's day, EUR per GBP: 1.17647 before "
+            "2026-01-01, 1.15 from 2026-01-01") in bullet

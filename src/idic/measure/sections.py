@@ -236,8 +236,11 @@ def value(ws: Workspace, *, currency: str | None = None) -> Section:
     other = {c: n for c, n in m["orders"].items() if c != m["currency"]}
     if other:
         s.bullets.append(f"Amounts in {m['currency']}: " + "; ".join(
-            f"{n:,} orders in {c} converted at {m['rates_text'].get(c, 'no rate')} "
-            f"{m['currency']} per {c}" for c, n in sorted(other.items()))
+            f"{n:,} orders in {c} converted at " + (
+                f"the rate of each order's day, {m['currency']} per {c}: {m['rates_text'][c]}"
+                if isinstance(m["fx_rates"].get(c), dict)
+                else f"{m['rates_text'].get(c, 'no rate')} {m['currency']} per {c}")
+            for c, n in sorted(other.items()))
             + " (workspace.json fx_rates; `idic currency show`).")
     if eng.has_table("abc") and eng.count("abc"):
         from idic.charts.value import abc_figure, lorenz_figure

@@ -97,8 +97,10 @@ def _guard(request: Request) -> tuple[str, str] | Response:
     if who is None:
         return RedirectResponse("/?next=" + request.url.path, status_code=303)
     if who[1] not in VIEW_ROLES:
-        return _render("login.html", 403, error=f"the role {who[1]!r} may not view the "
-                       "dashboard", active=None, role=who[1])
+        why = f"the role {who[1]!r} may not view the dashboard" + (
+            ": a service key works its tasks through the API (GET /v1/tasks)"
+            if who[1] == "service" else "")
+        return _render("login.html", 403, error=why, active=None, role=who[1])
     return who
 
 
